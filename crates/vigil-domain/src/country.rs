@@ -1,0 +1,324 @@
+//! Countries: ISO 3166-1 with UN M49 regions, taken from the maintained `keshvar`
+//! crate (built from the `countries` data set). Names in common variants, alpha-2,
+//! alpha-3 and M49 numeric codes (padded or not) all resolve to one country.
+//!
+//! `keshvar` builds its records (with every translation) on each call, so the table is
+//! built once into [`Countries`] and looked up from there.
+
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// One country as Vigil uses it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Country {
+    /// ISO 3166-1 alpha-2, the code Vigil stores.
+    pub alpha2: String,
+    pub alpha3: String,
+    /// ISO 3166-1 / M49 numeric code, zero-padded to three digits.
+    pub numeric: String,
+    pub name_en: String,
+    pub name_es: String,
+    /// M49 region (e.g. `Americas`) and its code (e.g. `019`).
+    pub region: Option<M49Area>,
+    /// M49 sub-region or intermediate region (e.g. `South America`, `005`).
+    pub subregion: Option<M49Area>,
+    pub un_member: bool,
+    /// First-level subdivisions known for this country (suggestions for `region`).
+    #[serde(skip)]
+    pub subdivisions: Vec<String>,
+}
+
+impl Country {
+    pub fn name(&self, lang: &str) -> &str {
+        if lang.starts_with("es") {
+            &self.name_es
+        } else {
+            &self.name_en
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct M49Area {
+    pub code: String,
+    pub name: String,
+}
+
+/// M49 codes for the region slugs `keshvar` uses.
+fn m49_area(slug: &str) -> Option<M49Area> {
+    let (code, name) = match slug {
+        "africa" => ("002", "Africa"),
+        "americas" => ("019", "Americas"),
+        "asia" => ("142", "Asia"),
+        "europe" => ("150", "Europe"),
+        "oceania" => ("009", "Oceania"),
+        "australia-and-new-zealand" => ("053", "Australia and New Zealand"),
+        "caribbean" => ("029", "Caribbean"),
+        "central-america" => ("013", "Central America"),
+        "central-asia" => ("143", "Central Asia"),
+        "eastern-africa" => ("014", "Eastern Africa"),
+        "eastern-asia" => ("030", "Eastern Asia"),
+        "eastern-europe" => ("151", "Eastern Europe"),
+        "melanesia" => ("054", "Melanesia"),
+        "micronesia" => ("057", "Micronesia"),
+        "middle-africa" => ("017", "Middle Africa"),
+        "northern-africa" => ("015", "Northern Africa"),
+        "northern-america" => ("021", "Northern America"),
+        "northern-europe" => ("154", "Northern Europe"),
+        "polynesia" => ("061", "Polynesia"),
+        "south-america" => ("005", "South America"),
+        "south-eastern-asia" => ("035", "South-eastern Asia"),
+        "southern-africa" => ("018", "Southern Africa"),
+        "southern-asia" => ("034", "Southern Asia"),
+        "southern-europe" => ("039", "Southern Europe"),
+        "western-africa" => ("011", "Western Africa"),
+        "western-asia" => ("145", "Western Asia"),
+        "western-europe" => ("155", "Western Europe"),
+        _ => return None,
+    };
+    Some(M49Area {
+        code: code.to_owned(),
+        name: name.to_owned(),
+    })
+}
+
+/// Variants seen in the field that the data set does not list. Keys are normalised.
+const EXTRA_ALIASES: &[(&str, &str)] = &[
+    ("democratic republic of congo", "CD"),
+    ("dr congo", "CD"),
+    ("drc", "CD"),
+    ("republic of congo", "CG"),
+    ("congo brazzaville", "CG"),
+    ("laos", "LA"),
+    ("lao pdr", "LA"),
+    ("turkiye", "TR"),
+    ("turkey", "TR"),
+    ("bolivia", "BO"),
+    ("russia", "RU"),
+    ("iran", "IR"),
+    ("tanzania", "TZ"),
+    ("venezuela", "VE"),
+    ("cote d ivoire", "CI"),
+    ("ivory coast", "CI"),
+    ("syria", "SY"),
+    ("vietnam", "VN"),
+    ("south korea", "KR"),
+    ("north korea", "KP"),
+    ("moldova", "MD"),
+    ("palestine", "PS"),
+    ("state of palestine", "PS"),
+    ("uk", "GB"),
+    ("usa", "US"),
+    ("eswatini", "SZ"),
+    ("swaziland", "SZ"),
+    ("burma", "MM"),
+    ("east timor", "TL"),
+    ("czechia", "CZ"),
+    ("north macedonia", "MK"),
+    ("cape verde", "CV"),
+];
+
+/// Lower-case, strip accents and punctuation, collapse spaces, drop a leading "the".
+pub fn normalise_name(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let c = fold_accent(c);
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with(' ') && !out.is_empty() {
+            out.push(' ');
+        }
+    }
+    let trimmed = out.trim_end();
+    let trimmed = trimmed.strip_prefix("the ").unwrap_or(trimmed);
+    trimmed.replace(" the ", " ")
+}
+
+fn fold_accent(c: char) -> char {
+    match c {
+        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'a',
+        'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'e',
+        'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Ì' | 'Î' | 'Ï' => 'i',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'o',
+        'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ù' | 'Û' | 'Ü' => 'u',
+        'ñ' | 'Ñ' => 'n',
+        'ç' | 'Ç' => 'c',
+        'ý' | 'ÿ' | 'Ý' => 'y',
+        '’' | '\'' | '`' => ' ',
+        other => other,
+    }
+}
+
+/// The country table, built once.
+#[derive(Debug)]
+pub struct Countries {
+    list: Vec<Country>,
+    by_key: HashMap<String, usize>,
+}
+
+impl Countries {
+    /// The process-wide table.
+    pub fn get() -> &'static Countries {
+        static TABLE: OnceLock<Countries> = OnceLock::new();
+        TABLE.get_or_init(Countries::build)
+    }
+
+    fn build() -> Countries {
+        let mut list: Vec<Country> = keshvar::CountryIterator::new()
+            .map(|c| {
+                let translations = c.translations();
+                let name_en = translations
+                    .get("en")
+                    .copied()
+                    .unwrap_or_else(|| c.iso_short_name())
+                    .to_owned();
+                let name_es = translations.get("es").copied().unwrap_or(&name_en).to_owned();
+                let mut subdivisions: Vec<String> =
+                    c.subdivisions().values().map(|s| s.name().to_owned()).collect();
+                subdivisions.sort();
+                subdivisions.dedup();
+                Country {
+                    alpha2: c.alpha2().to_string().to_uppercase(),
+                    alpha3: c.alpha3().to_string().to_uppercase(),
+                    numeric: format!("{:0>3}", c.number()),
+                    name_en,
+                    name_es,
+                    region: c.maybe_region().and_then(|r| m49_area(&r.to_string())),
+                    subregion: c.maybe_subregion().and_then(|r| m49_area(&r.to_string())),
+                    un_member: c.un_member(),
+                    subdivisions,
+                }
+            })
+            .collect();
+        list.sort_by(|a, b| a.name_en.cmp(&b.name_en));
+        let mut by_key = HashMap::new();
+        let mut add = |key: String, i: usize| {
+            if !key.is_empty() {
+                by_key.entry(key).or_insert(i);
+            }
+        };
+        for (i, c) in list.iter().enumerate() {
+            add(c.alpha2.to_lowercase(), i);
+            add(c.alpha3.to_lowercase(), i);
+            add(c.numeric.clone(), i);
+            add(c.numeric.trim_start_matches('0').to_owned(), i);
+            add(normalise_name(&c.name_en), i);
+            add(normalise_name(&c.name_es), i);
+        }
+        // Names from the data set come after codes and primary names so that an
+        // unofficial name can never shadow another country's code or name.
+        for (i, c) in list.iter().enumerate() {
+            if let Ok(k) = keshvar::Alpha2::try_from(c.alpha2.as_str()) {
+                let kc = k.to_country();
+                add(normalise_name(kc.iso_short_name()), i);
+                add(normalise_name(kc.iso_long_name()), i);
+                for n in kc.unofficial_name_list() {
+                    add(normalise_name(n), i);
+                }
+            }
+        }
+        for (alias, a2) in EXTRA_ALIASES {
+            if let Some(i) = list.iter().position(|c| c.alpha2 == *a2) {
+                by_key.insert((*alias).to_owned(), i);
+            }
+        }
+        Countries { list, by_key }
+    }
+
+    /// All countries, sorted by English name.
+    pub fn all(&self) -> &[Country] {
+        &self.list
+    }
+
+    /// Resolve a code (alpha-2, alpha-3, numeric with or without padding) or a name
+    /// in a common variant.
+    pub fn resolve(&self, input: &str) -> Option<&Country> {
+        let s = input.trim();
+        if s.is_empty() {
+            return None;
+        }
+        let key = if s.chars().all(|c| c.is_ascii_digit()) {
+            let t = s.trim_start_matches('0');
+            if t.is_empty() {
+                return None;
+            }
+            t.to_owned()
+        } else {
+            normalise_name(s)
+        };
+        self.by_key
+            .get(&key)
+            .and_then(|&i| self.list.get(i))
+    }
+
+    /// The country with this alpha-2 code exactly (as stored).
+    pub fn by_alpha2(&self, alpha2: &str) -> Option<&Country> {
+        self.list.iter().find(|c| c.alpha2 == alpha2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a2(s: &str) -> Option<String> {
+        Countries::get().resolve(s).map(|c| c.alpha2.clone())
+    }
+
+    #[test]
+    fn design_variants_resolve() {
+        let cases = [
+            ("Democratic Republic of Congo", "CD"),
+            ("Democratic Republic of the Congo", "CD"),
+            ("Laos", "LA"),
+            ("Türkiye", "TR"),
+            ("Turkey", "TR"),
+            ("Bolivia", "BO"),
+            ("Russia", "RU"),
+            ("Iran", "IR"),
+            ("Tanzania", "TZ"),
+            ("Venezuela", "VE"),
+            ("Côte d'Ivoire", "CI"),
+            ("Cote d'Ivoire", "CI"),
+            ("colombia", "CO"),
+            ("Honduras", "HN"),
+            ("Republic of the Congo", "CG"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(a2(input).as_deref(), Some(want), "{input}");
+        }
+    }
+
+    #[test]
+    fn codes_resolve_padded_or_not() {
+        assert_eq!(a2("CO").as_deref(), Some("CO"));
+        assert_eq!(a2("co").as_deref(), Some("CO"));
+        assert_eq!(a2("COL").as_deref(), Some("CO"));
+        assert_eq!(a2("170").as_deref(), Some("CO"));
+        assert_eq!(a2("004").as_deref(), Some("AF"));
+        assert_eq!(a2("4").as_deref(), Some("AF"));
+        assert_eq!(a2("04").as_deref(), Some("AF"));
+        assert_eq!(a2("0"), None);
+        assert_eq!(a2("Atlantis"), None);
+        assert_eq!(a2(""), None);
+    }
+
+    #[test]
+    fn m49_regions_are_attached() {
+        let co = Countries::get().by_alpha2("CO");
+        assert_eq!(co.and_then(|c| c.region.clone()).map(|r| r.code), Some("019".into()));
+        assert_eq!(co.and_then(|c| c.subregion.clone()).map(|r| r.code), Some("005".into()));
+        let hn = Countries::get().by_alpha2("HN");
+        assert_eq!(hn.and_then(|c| c.subregion.clone()).map(|r| r.code), Some("013".into()));
+        assert!(co.is_some_and(|c| c.subdivisions.iter().any(|s| s == "Cauca")));
+        assert!(co.is_some_and(|c| c.name_es == "Colombia"));
+    }
+
+    #[test]
+    fn table_is_complete() {
+        assert!(Countries::get().all().len() >= 249);
+    }
+}
