@@ -1,0 +1,300 @@
+//! The authorising layer. Web pages and API routes reach records only through an
+//! [`Access`], which carries the signed-in [`Actor`]: every method checks the actor's
+//! permission before touching data and removes sensitive fields the actor may not
+//! see. A handler cannot forget a check because it has no other way in.
+
+use vigil_domain::model::*;
+use vigil_domain::search::{IncidentFilter, Page, PersonFilter};
+use vigil_domain::validate::Rules;
+use vigil_domain::vocab::{Term, VocabKind, Vocabularies};
+use vigil_domain::{Permission, Role};
+
+use crate::auth::{ApiToken, NewUser, User};
+use crate::records::Upsert;
+use crate::{Result, Store, StoreError};
+
+/// Who is acting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Id,
+    pub username: String,
+    pub role: Role,
+}
+
+impl From<&User> for Actor {
+    fn from(u: &User) -> Self {
+        Actor { user_id: u.id, username: u.username.clone(), role: u.role }
+    }
+}
+
+/// The store as seen by one actor.
+#[derive(Clone, Debug)]
+pub struct Access {
+    store: Store,
+    actor: Actor,
+}
+
+/// Largest export in one request.
+pub const EXPORT_LIMIT: i64 = 100_000;
+
+impl Access {
+    pub fn new(store: Store, actor: Actor) -> Self {
+        Self { store, actor }
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn can(&self, p: Permission) -> bool {
+        self.actor.role.can(p)
+    }
+
+    pub fn sees_sensitive(&self) -> bool {
+        self.actor.role.sees_sensitive()
+    }
+
+    fn require(&self, p: Permission) -> Result<()> {
+        if self.can(p) {
+            Ok(())
+        } else {
+            tracing::debug!(user = self.actor.user_id, permission = ?p, "permission denied");
+            Err(StoreError::Forbidden)
+        }
+    }
+
+    fn uid(&self) -> Option<Id> {
+        Some(self.actor.user_id)
+    }
+
+    /// The validation rules for this actor, today.
+    pub async fn rules_context(&self) -> Result<(Vocabularies, chrono::NaiveDate)> {
+        Ok((self.store.vocabularies().await?, self.store.clock().now().date_naive()))
+    }
+
+    fn rules<'a>(&self, vocab: &'a Vocabularies, today: chrono::NaiveDate) -> Rules<'a> {
+        Rules { vocab, today, may_override_verification: self.can(Permission::OverrideVerification) }
+    }
+
+    // ---------------------------------------------------------------- incidents
+
+    pub async fn incidents(&self, f: &IncidentFilter) -> Result<Page<IncidentSummary>> {
+        self.require(Permission::Read)?;
+        self.store.incidents(f, self.sees_sensitive()).await
+    }
+
+    pub async fn incident(&self, id: Id) -> Result<Incident> {
+        self.require(Permission::Read)?;
+        let mut i = self.store.incident(id).await?;
+        if !self.sees_sensitive() {
+            i.redact();
+        }
+        Ok(i)
+    }
+
+    pub async fn create_incident(&self, input: &IncidentInput) -> Result<Id> {
+        self.require(Permission::Write)?;
+        let (vocab, today) = self.rules_context().await?;
+        let valid = input.validate(&self.rules(&vocab, today))?;
+        self.store.create_incident(self.uid(), &valid).await
+    }
+
+    pub async fn update_incident(&self, id: Id, expected_version: i64, input: &IncidentInput) -> Result<()> {
+        self.require(Permission::Write)?;
+        let (vocab, today) = self.rules_context().await?;
+        let valid = input.validate(&self.rules(&vocab, today))?;
+        self.store.update_incident(self.uid(), id, expected_version, &valid).await
+    }
+
+    /// Incidents in full for export (CSV, JSON), redacted for this actor.
+    pub async fn export_incidents(&self, f: &IncidentFilter) -> Result<Vec<Incident>> {
+        self.require(Permission::Export)?;
+        let mut list = self.store.incidents_full(f, self.sees_sensitive(), EXPORT_LIMIT).await?;
+        if !self.sees_sensitive() {
+            list.iter_mut().for_each(Incident::redact);
+        }
+        Ok(list)
+    }
+
+    pub async fn history(&self, entity: &str, id: Id) -> Result<Vec<Version>> {
+        self.require(Permission::Read)?;
+        // The record must exist: no history for ids that were never used.
+        match entity {
+            "incident" => self.store.incident(id).await.map(|_| ())?,
+            "person" => self.store.person(id).await.map(|_| ())?,
+            "group" => self.store.group(id).await.map(|_| ())?,
+            _ => return Err(StoreError::NotFound),
+        }
+        self.store.versions(entity, id).await
+    }
+
+    // ---------------------------------------------------------------- persons
+
+    pub async fn persons(&self, f: &PersonFilter) -> Result<Page<Person>> {
+        self.require(Permission::Read)?;
+        let mut page = self.store.persons(f, self.sees_sensitive()).await?;
+        if !self.sees_sensitive() {
+            page.items.iter_mut().for_each(Person::redact);
+        }
+        Ok(page)
+    }
+
+    pub async fn person(&self, id: Id) -> Result<Person> {
+        self.require(Permission::Read)?;
+        let mut p = self.store.person(id).await?;
+        if !self.sees_sensitive() {
+            p.redact();
+        }
+        Ok(p)
+    }
+
+    pub async fn create_person(&self, input: &PersonInput) -> Result<Person> {
+        self.require(Permission::Write)?;
+        let (vocab, today) = self.rules_context().await?;
+        let valid = input.validate(&self.rules(&vocab, today))?;
+        self.store.create_person(self.uid(), &valid).await
+    }
+
+    pub async fn update_person(&self, id: Id, expected_version: i64, input: &PersonInput) -> Result<Person> {
+        self.require(Permission::Write)?;
+        let (vocab, today) = self.rules_context().await?;
+        let valid = input.validate(&self.rules(&vocab, today))?;
+        self.store.update_person(self.uid(), id, expected_version, &valid).await
+    }
+
+    pub async fn violations_against(&self, victim: VictimRef) -> Result<Vec<VictimViolation>> {
+        self.require(Permission::Read)?;
+        self.store.violations_against(victim).await
+    }
+
+    // ---------------------------------------------------------------- groups
+
+    pub async fn groups(&self, q: &str, page: u32) -> Result<Page<Group>> {
+        self.require(Permission::Read)?;
+        self.store.groups(q, page).await
+    }
+
+    pub async fn group(&self, id: Id) -> Result<Group> {
+        self.require(Permission::Read)?;
+        self.store.group(id).await
+    }
+
+    pub async fn create_group(&self, input: &GroupInput) -> Result<Group> {
+        self.require(Permission::Write)?;
+        let (vocab, today) = self.rules_context().await?;
+        let valid = input.validate(&self.rules(&vocab, today))?;
+        self.store.create_group(self.uid(), &valid).await
+    }
+
+    pub async fn update_group(&self, id: Id, expected_version: i64, input: &GroupInput) -> Result<Group> {
+        self.require(Permission::Write)?;
+        let (vocab, today) = self.rules_context().await?;
+        let valid = input.validate(&self.rules(&vocab, today))?;
+        self.store.update_group(self.uid(), id, expected_version, &valid).await
+    }
+
+    // ---------------------------------------------------------------- vocabularies
+
+    pub async fn vocabularies(&self) -> Result<Vocabularies> {
+        self.require(Permission::Read)?;
+        self.store.vocabularies().await
+    }
+
+    pub async fn add_term(&self, term: Term) -> Result<()> {
+        self.require(Permission::Administer)?;
+        self.store.add_term(term).await
+    }
+
+    pub async fn delete_term(&self, kind: VocabKind, code: &str) -> Result<()> {
+        self.require(Permission::Administer)?;
+        self.store.delete_term(kind, code).await
+    }
+
+    pub async fn counts(&self) -> Result<(i64, i64, i64)> {
+        self.require(Permission::Read)?;
+        self.store.counts().await
+    }
+
+    // ---------------------------------------------------------------- users
+
+    pub async fn users(&self) -> Result<Vec<User>> {
+        self.require(Permission::Administer)?;
+        self.store.users().await
+    }
+
+    pub async fn create_user(&self, new: NewUser) -> Result<User> {
+        self.require(Permission::Administer)?;
+        self.store.create_user(new).await
+    }
+
+    pub async fn set_user_disabled(&self, id: Id, disabled: bool) -> Result<()> {
+        self.require(Permission::Administer)?;
+        if id == self.actor.user_id && disabled {
+            return Err(StoreError::Forbidden);
+        }
+        self.store.set_user_disabled(id, disabled).await
+    }
+
+    pub async fn set_user_role(&self, id: Id, role: Role) -> Result<()> {
+        self.require(Permission::Administer)?;
+        if id == self.actor.user_id {
+            return Err(StoreError::Forbidden);
+        }
+        self.store.set_user_role(id, role).await
+    }
+
+    /// Every user may set their own interface language.
+    pub async fn set_own_language(&self, language: &str) -> Result<()> {
+        self.store.set_user_language(self.actor.user_id, language).await
+    }
+
+    /// Every user manages their own API tokens.
+    pub async fn own_api_tokens(&self) -> Result<Vec<ApiToken>> {
+        self.store.api_tokens(self.actor.user_id).await
+    }
+
+    pub async fn create_own_api_token(&self, name: &str) -> Result<(ApiToken, String)> {
+        self.store.create_api_token(self.actor.user_id, name).await
+    }
+
+    pub async fn revoke_own_api_token(&self, id: Id) -> Result<()> {
+        self.store.revoke_api_token(self.actor.user_id, id).await
+    }
+
+    // ---------------------------------------------------------------- import
+
+    /// Import validated incidents in one transaction: all or nothing. Persons the rows
+    /// name are found or created by external id first.
+    pub async fn import_batch(&self, rows: &[(Vec<vigil_domain::validate::ValidPerson>, IncidentInput)]) -> Result<ImportCounts> {
+        self.require(Permission::Import)?;
+        let (vocab, today) = self.rules_context().await?;
+        let rules = self.rules(&vocab, today);
+        let mut tx = self.store.begin().await?;
+        let mut counts = ImportCounts::default();
+        for (persons, input) in rows {
+            let mut input = input.clone();
+            for (vi, p) in persons.iter().enumerate() {
+                let pid = self.store.upsert_person_in(&mut tx, self.uid(), p).await?;
+                if let Some(v) = input.violations.get_mut(vi) {
+                    v.victim = Some(VictimRef::Person(pid));
+                }
+            }
+            let valid = input.validate(&rules)?;
+            match self.store.upsert_incident_in(&mut tx, self.uid(), &valid).await? {
+                Upsert::Created => counts.created += 1,
+                Upsert::Updated => counts.updated += 1,
+                Upsert::Unchanged => counts.unchanged += 1,
+            }
+        }
+        tx.commit().await?;
+        Ok(counts)
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportCounts {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}

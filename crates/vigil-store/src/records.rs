@@ -1,0 +1,1222 @@
+//! Domain operations on records: vocabularies, persons, groups, incidents with their
+//! violations and sources, search and version history. Every write runs in one
+//! transaction and records a version; nothing is overwritten without a trace.
+//!
+//! These methods do not check permissions: they are reached only through
+//! [`crate::Access`], which does.
+
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+use vigil_domain::model::*;
+use vigil_domain::search::{IncidentFilter, Page, PersonFilter, PAGE_SIZE};
+use vigil_domain::validate::{FieldErrors, ValidIncident, ValidPerson};
+use vigil_domain::vocab::{self, Term, TermAttrs, VocabKind, Vocabularies};
+use vigil_domain::model::GroupInput;
+
+use crate::backend::{Dialect, Row, Tx, Val};
+use crate::{parse_time, Result, Store, StoreError};
+
+/// Fold text for search indexes and queries: lower case, accents removed. Both
+/// engines index folded text so that "Rio" finds "Río".
+pub fn fold(text: &str) -> String {
+    vigil_domain::country::normalise_name(text)
+}
+
+/// Words of a user's query, folded, at most 16.
+fn query_terms(q: &str) -> Vec<String> {
+    fold(q)
+        .split_whitespace()
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The SQL that selects ids matching a full-text query, and its bound value.
+fn fts_clause(dialect: Dialect, table: &str, terms: &[String], sensitive: bool, n: usize) -> (String, Val) {
+    match dialect {
+        Dialect::Sqlite => {
+            let fts = format!("{table}_fts");
+            let expr = terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" AND ");
+            let expr = if sensitive { expr } else { format!("public_text : ({expr})") };
+            (format!("{table_alias}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ${n})", table_alias = alias(table)), expr.into())
+        }
+        Dialect::Postgres => {
+            let expr = terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & ");
+            let col = if sensitive { "(search_public || search_sensitive)" } else { "search_public" };
+            (format!("{}.{col} @@ to_tsquery('simple', ${n})", alias(table)), expr.into())
+        }
+    }
+}
+
+fn alias(table: &str) -> &'static str {
+    if table == "incident" {
+        "i"
+    } else {
+        "p"
+    }
+}
+
+/// Write the search text of one record.
+async fn index_text(tx: &mut Box<dyn Tx>, dialect: Dialect, table: &str, id: Id, public: &str, sensitive: &str) -> Result<()> {
+    let (public, sensitive) = (fold(public), fold(sensitive));
+    match dialect {
+        Dialect::Sqlite => {
+            tx.execute(&format!("DELETE FROM {table}_fts WHERE rowid = $1"), &[id.into()]).await?;
+            tx.execute(
+                &format!("INSERT INTO {table}_fts (rowid, public_text, sensitive_text) VALUES ($1, $2, $3)"),
+                &[id.into(), public.into(), sensitive.into()],
+            )
+            .await?;
+        }
+        Dialect::Postgres => {
+            tx.execute(
+                &format!(
+                    "UPDATE {table}s SET search_public = to_tsvector('simple', $1), search_sensitive = to_tsvector('simple', $2) WHERE id = $3"
+                ),
+                &[public.into(), sensitive.into(), id.into()],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Top-level fields whose values differ between two snapshots.
+fn changed_fields(old: Option<&Value>, new: &Value) -> Vec<String> {
+    let (Some(Value::Object(o)), Value::Object(n)) = (old, new) else {
+        return match new {
+            Value::Object(n) => n.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+    };
+    let mut keys: Vec<String> = n.keys().chain(o.keys()).cloned().collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter().filter(|k| o.get(k) != n.get(k)).collect()
+}
+
+impl Store {
+    // ------------------------------------------------------------ vocabularies
+
+    pub(crate) async fn install_builtin_vocabularies(&self) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        let now = self.now_text();
+        for t in vocab::builtin_terms() {
+            let attrs = serde_json::to_string(&t.attrs).unwrap_or_else(|_| "{}".into());
+            tx.execute(
+                "INSERT INTO vocab_terms (kind, code, label_en, label_es, builtin, attrs, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (kind, code) DO UPDATE SET label_en = excluded.label_en, label_es = excluded.label_es,
+                   builtin = excluded.builtin, attrs = excluded.attrs",
+                &[t.kind.code().into(), t.code.into(), t.label_en.into(), t.label_es.into(), true.into(), attrs.into(), now.clone().into()],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn vocabularies(&self) -> Result<Vocabularies> {
+        let rows = self
+            .db
+            .query("SELECT kind, code, label_en, label_es, builtin, attrs FROM vocab_terms ORDER BY kind, builtin DESC, created_at, code", &[])
+            .await?;
+        let mut order: HashMap<(String, String), usize> = HashMap::new();
+        for (i, t) in vocab::builtin_terms().enumerate() {
+            order.insert((t.kind.code().to_owned(), t.code), i);
+        }
+        let mut terms: Vec<(usize, Term)> = rows
+            .iter()
+            .filter_map(|r| {
+                let kind: VocabKind = r.text(0).parse().ok()?;
+                let pos = order.get(&(r.text(0), r.text(1))).copied().unwrap_or(usize::MAX);
+                Some((
+                    pos,
+                    Term {
+                        kind,
+                        code: r.text(1),
+                        label_en: r.text(2),
+                        label_es: r.text(3),
+                        builtin: r.bool(4),
+                        attrs: serde_json::from_str::<TermAttrs>(&r.text(5)).unwrap_or_default(),
+                    },
+                ))
+            })
+            .collect();
+        terms.sort_by(|a, b| (a.1.kind, a.0).cmp(&(b.1.kind, b.0)));
+        Ok(Vocabularies::new(terms.into_iter().map(|(_, t)| t).collect()))
+    }
+
+    /// Add a term to a vocabulary. Codes are stable, so an existing code is refused.
+    pub async fn add_term(&self, term: Term) -> Result<()> {
+        let mut e = FieldErrors::default();
+        if !vocab::valid_code(&term.code) {
+            e.add("code", "err-code-syntax", Some(term.code.clone()));
+        }
+        if term.label_en.trim().is_empty() {
+            e.add("label_en", "err-required", None);
+        }
+        if term.label_en.chars().count() > 200 || term.label_es.chars().count() > 200 {
+            e.add("label_en", "err-too-long", Some("200".into()));
+        }
+        if !e.is_empty() {
+            return Err(e.into());
+        }
+        let attrs = serde_json::to_string(&term.attrs).unwrap_or_else(|_| "{}".into());
+        let mut tx = self.db.begin().await?;
+        tx.execute(
+            "INSERT INTO vocab_terms (kind, code, label_en, label_es, builtin, attrs, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                term.kind.code().into(),
+                term.code.clone().into(),
+                term.label_en.trim().into(),
+                term.label_es.trim().into(),
+                false.into(),
+                attrs.into(),
+                self.now_text().into(),
+            ],
+        )
+        .await
+        .map_err(|err| match err {
+            crate::BackendError::Unique => {
+                let mut e = FieldErrors::default();
+                e.add("code", "err-code-taken", Some(term.code.clone()));
+                StoreError::Invalid(e)
+            }
+            other => other.into(),
+        })?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Remove an administrator's term. Built-in terms and terms in use are refused.
+    pub async fn delete_term(&self, kind: VocabKind, code: &str) -> Result<()> {
+        let rows = self
+            .db
+            .query("SELECT builtin FROM vocab_terms WHERE kind = $1 AND code = $2", &[kind.code().into(), code.into()])
+            .await?;
+        let Some(r) = rows.first() else {
+            return Err(StoreError::NotFound);
+        };
+        let mut e = FieldErrors::default();
+        if r.bool(0) {
+            e.add("code", "err-term-builtin", Some(code.to_owned()));
+            return Err(e.into());
+        }
+        let usage = match kind {
+            VocabKind::ViolationType => Some("SELECT count(*) FROM violations WHERE violation_type = $1"),
+            VocabKind::PerpetratorType => Some("SELECT count(*) FROM perpetrators WHERE perpetrator_type = $1"),
+            VocabKind::SourceType => Some("SELECT count(*) FROM sources WHERE source_type = $1"),
+            VocabKind::Reliability => Some("SELECT count(*) FROM sources WHERE reliability = $1"),
+            VocabKind::BusinessSector => Some("SELECT count(*) FROM incidents WHERE business_sector = $1"),
+            VocabKind::Characteristic => Some("SELECT count(*) FROM person_characteristics WHERE code = $1"),
+            VocabKind::SectorOfDefence => Some("SELECT count(*) FROM person_sectors WHERE code = $1"),
+            VocabKind::SdgGroup => Some("SELECT count(*) FROM persons WHERE sdg_group = $1"),
+            VocabKind::Sex => Some("SELECT count(*) FROM persons WHERE sex = $1"),
+            VocabKind::GroupType => Some("SELECT count(*) FROM groups WHERE group_type = $1"),
+        };
+        if let Some(sql) = usage {
+            let n = self.db.query(sql, &[code.into()]).await?.first().map(|r| r.int(0)).unwrap_or(0);
+            if n > 0 {
+                e.add("code", "err-term-in-use", Some(n.to_string()));
+                return Err(e.into());
+            }
+        }
+        let mut tx = self.db.begin().await?;
+        tx.execute("DELETE FROM vocab_terms WHERE kind = $1 AND code = $2 AND builtin = $3", &[kind.code().into(), code.into(), false.into()])
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ versions
+
+    async fn record_version(&self, tx: &mut Box<dyn Tx>, entity: &str, id: Id, version: i64, user: Option<Id>, snapshot: &Value) -> Result<()> {
+        let prev = tx
+            .query(
+                "SELECT snapshot FROM versions WHERE entity = $1 AND entity_id = $2 ORDER BY version DESC LIMIT 1",
+                &[entity.into(), id.into()],
+            )
+            .await?;
+        let prev: Option<Value> = prev.first().and_then(|r| serde_json::from_str(&r.text(0)).ok());
+        let changed = changed_fields(prev.as_ref(), snapshot);
+        tx.execute(
+            "INSERT INTO versions (entity, entity_id, version, at, user_id, changed, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                entity.into(),
+                id.into(),
+                version.into(),
+                self.now_text().into(),
+                user.into(),
+                serde_json::to_string(&changed).unwrap_or_default().into(),
+                snapshot.to_string().into(),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Every version of a record, newest first.
+    pub async fn versions(&self, entity: &str, id: Id) -> Result<Vec<Version>> {
+        let rows = self
+            .db
+            .query(
+                "SELECT v.version, v.at, v.user_id, u.username, v.changed FROM versions v LEFT JOIN users u ON u.id = v.user_id
+                 WHERE v.entity = $1 AND v.entity_id = $2 ORDER BY v.version DESC",
+                &[entity.into(), id.into()],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Version {
+                entity: entity.to_owned(),
+                entity_id: id,
+                version: r.int(0),
+                at: parse_time(&r.text(1)),
+                user_id: r.opt_int(2),
+                username: r.opt_text(3),
+                changed: serde_json::from_str(&r.text(4)).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// The stored snapshot of one version (all fields, sensitive included).
+    pub async fn version_snapshot(&self, entity: &str, id: Id, version: i64) -> Result<Value> {
+        let rows = self
+            .db
+            .query(
+                "SELECT snapshot FROM versions WHERE entity = $1 AND entity_id = $2 AND version = $3",
+                &[entity.into(), id.into(), version.into()],
+            )
+            .await?;
+        rows.first()
+            .and_then(|r| serde_json::from_str(&r.text(0)).ok())
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn next_code(&self, tx: &mut Box<dyn Tx>, prefix: &str) -> Result<String> {
+        let year = chrono::Datelike::year(&self.clock.now());
+        let rows = tx
+            .query(
+                "INSERT INTO code_counters (prefix, year, n) VALUES ($1, $2, 1)
+                 ON CONFLICT (prefix, year) DO UPDATE SET n = code_counters.n + 1 RETURNING n",
+                &[prefix.into(), year.into()],
+            )
+            .await?;
+        let n = rows.first().map(|r| r.int(0)).unwrap_or(1);
+        Ok(format_code(prefix, year, n))
+    }
+
+    // ------------------------------------------------------------ groups
+
+    pub async fn create_group(&self, user: Option<Id>, g: &GroupInput) -> Result<Group> {
+        let mut tx = self.db.begin().await?;
+        let code = self.next_code(&mut tx, GROUP_CODE_PREFIX).await?;
+        let now = self.now_text();
+        let rows = tx
+            .query(
+                "INSERT INTO groups (code, name, group_type, country, description, version, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, 1, $6, $6) RETURNING id",
+                &[code.into(), g.name.clone().into(), g.group_type.clone().into(), Some(g.country.clone()).filter(|c| !c.is_empty()).into(), g.description.clone().into(), now.into()],
+            )
+            .await?;
+        let id = rows.first().map(|r| r.int(0)).ok_or(StoreError::NotFound)?;
+        self.record_version(&mut tx, "group", id, 1, user, &group_snapshot(g)).await?;
+        tx.commit().await?;
+        self.group(id).await
+    }
+
+    pub async fn update_group(&self, user: Option<Id>, id: Id, expected_version: i64, g: &GroupInput) -> Result<Group> {
+        let mut tx = self.db.begin().await?;
+        let version = self.check_version(&mut tx, "groups", id, expected_version).await?;
+        tx.execute(
+            "UPDATE groups SET name = $1, group_type = $2, country = $3, description = $4, version = $5, updated_at = $6 WHERE id = $7",
+            &[g.name.clone().into(), g.group_type.clone().into(), Some(g.country.clone()).filter(|c| !c.is_empty()).into(), g.description.clone().into(), (version + 1).into(), self.now_text().into(), id.into()],
+        )
+        .await?;
+        self.record_version(&mut tx, "group", id, version + 1, user, &group_snapshot(g)).await?;
+        // Group names are searchable in incidents that name the group.
+        self.reindex_incidents_of(&mut tx, "victim_group_id", id).await?;
+        tx.commit().await?;
+        self.group(id).await
+    }
+
+    pub async fn group(&self, id: Id) -> Result<Group> {
+        let rows = self
+            .db
+            .query("SELECT id, code, name, group_type, country, description, version, created_at, updated_at FROM groups WHERE id = $1", &[id.into()])
+            .await?;
+        rows.first().map(group_from).ok_or(StoreError::NotFound)
+    }
+
+    /// Groups whose name or code contains `q` (names are not sensitive).
+    pub async fn groups(&self, q: &str, page: u32) -> Result<Page<Group>> {
+        let like = format!("%{}%", q.trim().to_lowercase().replace('%', "").replace('_', ""));
+        let offset = i64::from(page.max(1) - 1) * i64::from(PAGE_SIZE);
+        let rows = self
+            .db
+            .query(
+                "SELECT id, code, name, group_type, country, description, version, created_at, updated_at FROM groups
+                 WHERE lower(name) LIKE $1 OR lower(code) LIKE $1 ORDER BY name LIMIT $2 OFFSET $3",
+                &[like.clone().into(), i64::from(PAGE_SIZE).into(), offset.into()],
+            )
+            .await?;
+        let total = self
+            .db
+            .query("SELECT count(*) FROM groups WHERE lower(name) LIKE $1 OR lower(code) LIKE $1", &[like.into()])
+            .await?
+            .first()
+            .map(|r| r.int(0))
+            .unwrap_or(0);
+        Ok(Page { items: rows.iter().map(group_from).collect(), total, page: page.max(1), per_page: PAGE_SIZE })
+    }
+
+    async fn check_version(&self, tx: &mut Box<dyn Tx>, table: &str, id: Id, expected: i64) -> Result<i64> {
+        let rows = tx.query(&format!("SELECT version FROM {table} WHERE id = $1"), &[id.into()]).await?;
+        let current = rows.first().map(|r| r.int(0)).ok_or(StoreError::NotFound)?;
+        if current != expected {
+            return Err(StoreError::Conflict(current));
+        }
+        Ok(current)
+    }
+
+    // ------------------------------------------------------------ persons
+
+    pub async fn create_person(&self, user: Option<Id>, p: &ValidPerson) -> Result<Person> {
+        let mut tx = self.db.begin().await?;
+        let id = self.insert_person(&mut tx, user, p).await?;
+        tx.commit().await?;
+        self.person(id).await
+    }
+
+    pub(crate) async fn insert_person(&self, tx: &mut Box<dyn Tx>, user: Option<Id>, p: &ValidPerson) -> Result<Id> {
+        let p = &p.0;
+        let code = self.next_code(tx, p.kind.code_prefix()).await?;
+        let now = self.now_text();
+        let rows = tx
+            .query(
+                "INSERT INTO persons (code, kind, legal_name, contacts, address, sex, birth_year, sdg_group, consent_record, consent_share, consent_publish, external_id, version, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13) RETURNING id",
+                &[
+                    code.clone().into(),
+                    p.kind.code().into(),
+                    p.legal_name.clone().into(),
+                    p.contacts.clone().into(),
+                    p.address.clone().into(),
+                    nonempty(&p.sex),
+                    p.birth_year.into(),
+                    nonempty(&p.sdg_group),
+                    p.consent_record.into(),
+                    p.consent_share.into(),
+                    p.consent_publish.code().into(),
+                    nonempty(&p.external_id),
+                    now.into(),
+                ],
+            )
+            .await
+            .map_err(|e| match e {
+                crate::BackendError::Unique => {
+                    let mut fe = FieldErrors::default();
+                    fe.add("external_id", "err-external-id-taken", Some(p.external_id.clone()));
+                    StoreError::Invalid(fe)
+                }
+                other => other.into(),
+            })?;
+        let id = rows.first().map(|r| r.int(0)).ok_or(StoreError::NotFound)?;
+        self.write_person_lists(tx, id, p).await?;
+        index_text(tx, self.dialect(), "person", id, &code, &format!("{} {}", p.legal_name, p.contacts)).await?;
+        self.record_version(tx, "person", id, 1, user, &person_snapshot(p)).await?;
+        Ok(id)
+    }
+
+    async fn write_person_lists(&self, tx: &mut Box<dyn Tx>, id: Id, p: &PersonInput) -> Result<()> {
+        for t in ["person_characteristics", "person_sectors", "memberships"] {
+            tx.execute(&format!("DELETE FROM {t} WHERE person_id = $1"), &[id.into()]).await?;
+        }
+        for c in &p.characteristics {
+            tx.execute("INSERT INTO person_characteristics (person_id, code) VALUES ($1, $2)", &[id.into(), c.into()]).await?;
+        }
+        for c in &p.sectors {
+            tx.execute("INSERT INTO person_sectors (person_id, code) VALUES ($1, $2)", &[id.into(), c.into()]).await?;
+        }
+        for g in &p.memberships {
+            let exists = tx.query("SELECT 1 FROM groups WHERE id = $1", &[(*g).into()]).await?;
+            if exists.is_empty() {
+                let mut e = FieldErrors::default();
+                e.add("memberships", "err-unknown-group", Some(g.to_string()));
+                return Err(e.into());
+            }
+            tx.execute("INSERT INTO memberships (person_id, group_id) VALUES ($1, $2)", &[id.into(), (*g).into()]).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn update_person(&self, user: Option<Id>, id: Id, expected_version: i64, p: &ValidPerson) -> Result<Person> {
+        let mut tx = self.db.begin().await?;
+        let version = self.check_version(&mut tx, "persons", id, expected_version).await?;
+        let old = tx.query("SELECT kind, code FROM persons WHERE id = $1", &[id.into()]).await?;
+        let code = old.first().map(|r| r.text(1)).unwrap_or_default();
+        let p0 = &p.0;
+        tx.execute(
+            "UPDATE persons SET kind = $1, legal_name = $2, contacts = $3, address = $4, sex = $5, birth_year = $6, sdg_group = $7,
+               consent_record = $8, consent_share = $9, consent_publish = $10, external_id = $11, version = $12, updated_at = $13 WHERE id = $14",
+            &[
+                p0.kind.code().into(),
+                p0.legal_name.clone().into(),
+                p0.contacts.clone().into(),
+                p0.address.clone().into(),
+                nonempty(&p0.sex),
+                p0.birth_year.into(),
+                nonempty(&p0.sdg_group),
+                p0.consent_record.into(),
+                p0.consent_share.into(),
+                p0.consent_publish.code().into(),
+                nonempty(&p0.external_id),
+                (version + 1).into(),
+                self.now_text().into(),
+                id.into(),
+            ],
+        )
+        .await?;
+        self.write_person_lists(&mut tx, id, p0).await?;
+        index_text(&mut tx, self.dialect(), "person", id, &code, &format!("{} {}", p0.legal_name, p0.contacts)).await?;
+        self.record_version(&mut tx, "person", id, version + 1, user, &person_snapshot(p0)).await?;
+        self.reindex_incidents_of(&mut tx, "victim_person_id", id).await?;
+        tx.commit().await?;
+        self.person(id).await
+    }
+
+    pub async fn person(&self, id: Id) -> Result<Person> {
+        let rows = self.db.query(&format!("SELECT {PERSON_COLS} FROM persons WHERE id = $1"), &[id.into()]).await?;
+        let mut people = self.persons_from(rows).await?;
+        people.pop().ok_or(StoreError::NotFound)
+    }
+
+    pub async fn person_by_external_id(&self, external_id: &str) -> Result<Option<Person>> {
+        let rows = self.db.query(&format!("SELECT {PERSON_COLS} FROM persons WHERE external_id = $1"), &[external_id.into()]).await?;
+        Ok(self.persons_from(rows).await?.pop())
+    }
+
+    async fn persons_from(&self, rows: Vec<Row>) -> Result<Vec<Person>> {
+        let mut out: Vec<Person> = rows.iter().map(person_from).collect();
+        if out.is_empty() {
+            return Ok(out);
+        }
+        let ids = out.iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join(",");
+        let mut by_id: HashMap<Id, usize> = HashMap::new();
+        for (i, p) in out.iter().enumerate() {
+            by_id.insert(p.id, i);
+        }
+        // Ids are integers we read from the database, so inlining them is safe.
+        for r in self.db.query(&format!("SELECT person_id, code FROM person_characteristics WHERE person_id IN ({ids}) ORDER BY code"), &[]).await? {
+            if let Some(p) = by_id.get(&r.int(0)).and_then(|&i| out.get_mut(i)) {
+                p.characteristics.push(r.text(1));
+            }
+        }
+        for r in self.db.query(&format!("SELECT person_id, code FROM person_sectors WHERE person_id IN ({ids}) ORDER BY code"), &[]).await? {
+            if let Some(p) = by_id.get(&r.int(0)).and_then(|&i| out.get_mut(i)) {
+                p.sectors.push(r.text(1));
+            }
+        }
+        for r in self
+            .db
+            .query(&format!("SELECT m.person_id, g.id, g.code, g.name FROM memberships m JOIN groups g ON g.id = m.group_id WHERE m.person_id IN ({ids}) ORDER BY g.name"), &[])
+            .await?
+        {
+            if let Some(p) = by_id.get(&r.int(0)).and_then(|&i| out.get_mut(i)) {
+                p.memberships.push(PartyRef { victim: VictimRef::Group(r.int(1)), code: r.text(2), name: Some(r.text(3)) });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Persons matching a filter. `sensitive` says whether the reader may search legal names.
+    pub async fn persons(&self, f: &PersonFilter, sensitive: bool) -> Result<Page<Person>> {
+        let mut wh: Vec<String> = vec!["1=1".into()];
+        let mut args: Vec<Val> = Vec::new();
+        let arg = |v: Val, args: &mut Vec<Val>| {
+            args.push(v);
+            args.len()
+        };
+        if !f.kind.is_empty() {
+            let n = arg(f.kind.clone().into(), &mut args);
+            wh.push(format!("p.kind = ${n}"));
+        }
+        if !f.sdg_group.is_empty() {
+            let n = arg(f.sdg_group.clone().into(), &mut args);
+            wh.push(format!("p.sdg_group = ${n}"));
+        }
+        if !f.characteristic.is_empty() {
+            let n = arg(f.characteristic.clone().into(), &mut args);
+            wh.push(format!("EXISTS (SELECT 1 FROM person_characteristics c WHERE c.person_id = p.id AND c.code = ${n})"));
+        }
+        if !f.sector.is_empty() {
+            let n = arg(f.sector.clone().into(), &mut args);
+            wh.push(format!("EXISTS (SELECT 1 FROM person_sectors s WHERE s.person_id = p.id AND s.code = ${n})"));
+        }
+        let terms = query_terms(&f.q);
+        if !terms.is_empty() {
+            let (clause, v) = fts_clause(self.dialect(), "person", &terms, sensitive, args.len() + 1);
+            args.push(v);
+            wh.push(clause);
+        }
+        let wh = wh.join(" AND ");
+        let total = self.db.query(&format!("SELECT count(*) FROM persons p WHERE {wh}"), &args).await?.first().map(|r| r.int(0)).unwrap_or(0);
+        let page = f.page();
+        let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
+        let n = args.len();
+        args.push(i64::from(PAGE_SIZE).into());
+        args.push(offset.into());
+        let rows = self
+            .db
+            .query(&format!("SELECT {PERSON_COLS_P} FROM persons p WHERE {wh} ORDER BY p.code LIMIT ${} OFFSET ${}", n + 1, n + 2), &args)
+            .await?;
+        Ok(Page { items: self.persons_from(rows).await?, total, page, per_page: PAGE_SIZE })
+    }
+
+    /// Every violation suffered by a person or group, newest first.
+    pub async fn violations_against(&self, victim: VictimRef) -> Result<Vec<VictimViolation>> {
+        let (col, id) = match victim {
+            VictimRef::Person(id) => ("victim_person_id", id),
+            VictimRef::Group(id) => ("victim_group_id", id),
+        };
+        let rows = self
+            .db
+            .query(
+                &format!(
+                    "SELECT v.id, v.incident_id, i.title, v.violation_type, v.date, v.date_precision, i.country, i.status
+                     FROM violations v JOIN incidents i ON i.id = v.incident_id WHERE v.{col} = $1 ORDER BY v.date DESC, v.id DESC"
+                ),
+                &[id.into()],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| VictimViolation {
+                violation_id: r.int(0),
+                incident_id: r.int(1),
+                incident_title: r.text(2),
+                violation_type: r.text(3),
+                date: PartialDate::from_parts(&r.text(4), &r.text(5)).unwrap_or_else(epoch),
+                country: r.text(6),
+                status: r.text(7).parse().unwrap_or(IncidentStatus::Reported),
+            })
+            .collect())
+    }
+
+    // ------------------------------------------------------------ incidents
+
+    /// Check that every person and group an incident refers to exists.
+    async fn check_parties(&self, tx: &mut Box<dyn Tx>, inc: &ValidIncident) -> Result<()> {
+        let mut e = FieldErrors::default();
+        for (i, v) in inc.violations.iter().enumerate() {
+            let (table, id) = match v.victim {
+                VictimRef::Person(id) => ("persons", id),
+                VictimRef::Group(id) => ("groups", id),
+            };
+            if tx.query(&format!("SELECT 1 FROM {table} WHERE id = $1"), &[id.into()]).await?.is_empty() {
+                e.add(format!("violations[{i}].victim"), "err-unknown-victim", Some(id.to_string()));
+            }
+            for (j, p) in v.perpetrators.iter().enumerate() {
+                for (table, pid) in [("persons", p.person_id), ("groups", p.group_id)] {
+                    if let Some(pid) = pid {
+                        if tx.query(&format!("SELECT 1 FROM {table} WHERE id = $1"), &[pid.into()]).await?.is_empty() {
+                            e.add(format!("violations[{i}].perpetrators[{j}].type"), "err-unknown-victim", Some(pid.to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(e.into_result(())?)
+    }
+
+    pub async fn create_incident(&self, user: Option<Id>, inc: &ValidIncident) -> Result<Id> {
+        let mut tx = self.db.begin().await?;
+        let id = self.insert_incident(&mut tx, user, inc).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub(crate) async fn insert_incident(&self, tx: &mut Box<dyn Tx>, user: Option<Id>, inc: &ValidIncident) -> Result<Id> {
+        self.check_parties(tx, inc).await?;
+        let now = self.now_text();
+        let rows = tx
+            .query(
+                "INSERT INTO incidents (external_id, title, narrative, start_date, start_precision, start_year, end_date, end_precision,
+                   country, region, locality, latitude, longitude, business_sector, status, verification_override, version, created_by, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18, $18) RETURNING id",
+                &incident_args(inc, user, now),
+            )
+            .await
+            .map_err(|e| match e {
+                crate::BackendError::Unique => {
+                    let mut fe = FieldErrors::default();
+                    fe.add("external_id", "err-external-id-taken", inc.external_id.clone());
+                    StoreError::Invalid(fe)
+                }
+                other => other.into(),
+            })?;
+        let id = rows.first().map(|r| r.int(0)).ok_or(StoreError::NotFound)?;
+        self.write_incident_children(tx, id, inc).await?;
+        self.reindex_incident(tx, id).await?;
+        self.record_version(tx, "incident", id, 1, user, &incident_snapshot(inc)).await?;
+        Ok(id)
+    }
+
+    async fn write_incident_children(&self, tx: &mut Box<dyn Tx>, id: Id, inc: &ValidIncident) -> Result<()> {
+        tx.execute("DELETE FROM violations WHERE incident_id = $1", &[id.into()]).await?;
+        tx.execute("DELETE FROM sources WHERE incident_id = $1", &[id.into()]).await?;
+        for (pos, v) in inc.violations.iter().enumerate() {
+            let (person, group) = match v.victim {
+                VictimRef::Person(p) => (Some(p), None),
+                VictimRef::Group(g) => (None, Some(g)),
+            };
+            let rows = tx
+                .query(
+                    "INSERT INTO violations (incident_id, position, violation_type, victim_person_id, victim_group_id, date, date_precision, outcome, reprisal_un)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                    &[
+                        id.into(),
+                        (pos as i64).into(),
+                        v.violation_type.clone().into(),
+                        person.into(),
+                        group.into(),
+                        v.date.iso().into(),
+                        v.date.precision.code().into(),
+                        v.outcome.clone().into(),
+                        v.reprisal_un.into(),
+                    ],
+                )
+                .await?;
+            let vid = rows.first().map(|r| r.int(0)).ok_or(StoreError::NotFound)?;
+            for (ppos, p) in v.perpetrators.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO perpetrators (violation_id, position, perpetrator_type, person_id, group_id) VALUES ($1, $2, $3, $4, $5)",
+                    &[vid.into(), (ppos as i64).into(), p.perpetrator_type.clone().into(), p.person_id.into(), p.group_id.into()],
+                )
+                .await?;
+            }
+        }
+        for (pos, s) in inc.sources.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO sources (incident_id, position, source_type, reliability, origin, description) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[id.into(), (pos as i64).into(), s.source_type.clone().into(), s.reliability.clone().into(), s.origin.clone().into(), s.description.clone().into()],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Rebuild the search text of one incident from what it now holds.
+    async fn reindex_incident(&self, tx: &mut Box<dyn Tx>, id: Id) -> Result<()> {
+        let head = tx.query("SELECT title, narrative, region, locality FROM incidents WHERE id = $1", &[id.into()]).await?;
+        let Some(h) = head.first() else {
+            return Ok(());
+        };
+        let mut public = format!("{} {} {}", h.text(0), h.text(2), h.text(3));
+        let mut sensitive = h.text(1);
+        for r in tx
+            .query(
+                "SELECT p.code, p.legal_name, g.code, g.name FROM violations v
+                 LEFT JOIN persons p ON p.id = v.victim_person_id LEFT JOIN groups g ON g.id = v.victim_group_id WHERE v.incident_id = $1",
+                &[id.into()],
+            )
+            .await?
+        {
+            for i in [0, 2, 3] {
+                public.push(' ');
+                public.push_str(&r.text(i));
+            }
+            sensitive.push(' ');
+            sensitive.push_str(&r.text(1));
+        }
+        for r in tx.query("SELECT origin, description FROM sources WHERE incident_id = $1", &[id.into()]).await? {
+            sensitive.push(' ');
+            sensitive.push_str(&r.text(0));
+            sensitive.push(' ');
+            sensitive.push_str(&r.text(1));
+        }
+        index_text(tx, self.dialect(), "incident", id, &public, &sensitive).await
+    }
+
+    async fn reindex_incidents_of(&self, tx: &mut Box<dyn Tx>, col: &str, id: Id) -> Result<()> {
+        let rows = tx.query(&format!("SELECT DISTINCT incident_id FROM violations WHERE {col} = $1"), &[id.into()]).await?;
+        for r in rows {
+            self.reindex_incident(tx, r.int(0)).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn update_incident(&self, user: Option<Id>, id: Id, expected_version: i64, inc: &ValidIncident) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        self.replace_incident(&mut tx, user, id, Some(expected_version), inc).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replace an incident's content; with `expected_version` the edit must start from
+    /// the current version. Returns false when nothing changed (no new version).
+    pub(crate) async fn replace_incident(&self, tx: &mut Box<dyn Tx>, user: Option<Id>, id: Id, expected_version: Option<i64>, inc: &ValidIncident) -> Result<bool> {
+        let rows = tx.query("SELECT version, status FROM incidents WHERE id = $1", &[id.into()]).await?;
+        let r = rows.first().ok_or(StoreError::NotFound)?;
+        let (version, old_status) = (r.int(0), r.text(1));
+        if let Some(expected) = expected_version {
+            if expected != version {
+                return Err(StoreError::Conflict(version));
+            }
+        }
+        let old_status: IncidentStatus = old_status.parse().unwrap_or(IncidentStatus::Reported);
+        if !old_status.can_become(inc.status) {
+            let mut e = FieldErrors::default();
+            e.add("status", "err-status-transition", Some(format!("{old_status} → {}", inc.status)));
+            return Err(e.into());
+        }
+        let snapshot = incident_snapshot(inc);
+        let last = tx
+            .query("SELECT snapshot FROM versions WHERE entity = 'incident' AND entity_id = $1 ORDER BY version DESC LIMIT 1", &[id.into()])
+            .await?;
+        if last.first().and_then(|r| serde_json::from_str::<Value>(&r.text(0)).ok()).as_ref() == Some(&snapshot) {
+            return Ok(false);
+        }
+        self.check_parties(tx, inc).await?;
+        let mut args = incident_args(inc, user, self.now_text());
+        args.remove(16); // created_by stays as it was
+        args.push((version + 1).into());
+        args.push(id.into());
+        tx.execute(
+            "UPDATE incidents SET external_id = $1, title = $2, narrative = $3, start_date = $4, start_precision = $5, start_year = $6,
+               end_date = $7, end_precision = $8, country = $9, region = $10, locality = $11, latitude = $12, longitude = $13,
+               business_sector = $14, status = $15, verification_override = $16, updated_at = $17, version = $18 WHERE id = $19",
+            &args,
+        )
+        .await?;
+        self.write_incident_children(tx, id, inc).await?;
+        self.reindex_incident(tx, id).await?;
+        self.record_version(tx, "incident", id, version + 1, user, &snapshot).await?;
+        Ok(true)
+    }
+
+    pub async fn incident_id_by_external(&self, external_id: &str) -> Result<Option<Id>> {
+        let rows = self.db.query("SELECT id FROM incidents WHERE external_id = $1", &[external_id.into()]).await?;
+        Ok(rows.first().map(|r| r.int(0)))
+    }
+
+    /// One incident with everything it holds (unredacted).
+    pub async fn incident(&self, id: Id) -> Result<Incident> {
+        let rows = self.db.query(&format!("SELECT {INCIDENT_COLS} FROM incidents i WHERE i.id = $1"), &[id.into()]).await?;
+        let mut v = self.incidents_from(rows).await?;
+        v.pop().ok_or(StoreError::NotFound)
+    }
+
+    async fn incidents_from(&self, rows: Vec<Row>) -> Result<Vec<Incident>> {
+        let mut out: Vec<Incident> = rows.iter().map(incident_from).collect();
+        if out.is_empty() {
+            return Ok(out);
+        }
+        let ids = out.iter().map(|i| i.id.to_string()).collect::<Vec<_>>().join(",");
+        let mut by_id: HashMap<Id, usize> = HashMap::new();
+        for (i, inc) in out.iter().enumerate() {
+            by_id.insert(inc.id, i);
+        }
+        let vrows = self
+            .db
+            .query(
+                &format!(
+                    "SELECT v.id, v.incident_id, v.violation_type, v.victim_person_id, v.victim_group_id, v.date, v.date_precision, v.outcome, v.reprisal_un,
+                            p.code, p.legal_name, g.code, g.name
+                     FROM violations v LEFT JOIN persons p ON p.id = v.victim_person_id LEFT JOIN groups g ON g.id = v.victim_group_id
+                     WHERE v.incident_id IN ({ids}) ORDER BY v.incident_id, v.position"
+                ),
+                &[],
+            )
+            .await?;
+        let mut violation_at: HashMap<Id, (usize, usize)> = HashMap::new();
+        for r in &vrows {
+            let victim = match (r.opt_int(3), r.opt_int(4)) {
+                (Some(p), _) => PartyRef { victim: VictimRef::Person(p), code: r.text(9), name: Some(r.text(10)).filter(|s| !s.is_empty()) },
+                (None, Some(g)) => PartyRef { victim: VictimRef::Group(g), code: r.text(11), name: Some(r.text(12)) },
+                (None, None) => continue,
+            };
+            let Some(&i) = by_id.get(&r.int(1)) else { continue };
+            let Some(inc) = out.get_mut(i) else { continue };
+            violation_at.insert(r.int(0), (i, inc.violations.len()));
+            inc.violations.push(Violation {
+                id: r.int(0),
+                incident_id: r.int(1),
+                violation_type: r.text(2),
+                victim,
+                date: PartialDate::from_parts(&r.text(5), &r.text(6)).unwrap_or_else(epoch),
+                outcome: r.text(7),
+                reprisal_un: r.bool(8),
+                perpetrators: Vec::new(),
+            });
+        }
+        if !violation_at.is_empty() {
+            let vids = violation_at.keys().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+            for r in self
+                .db
+                .query(
+                    &format!(
+                        "SELECT pe.violation_id, pe.perpetrator_type, pe.person_id, p.code, p.legal_name, pe.group_id, g.code, g.name
+                         FROM perpetrators pe LEFT JOIN persons p ON p.id = pe.person_id LEFT JOIN groups g ON g.id = pe.group_id
+                         WHERE pe.violation_id IN ({vids}) ORDER BY pe.violation_id, pe.position"
+                    ),
+                    &[],
+                )
+                .await?
+            {
+                let Some(&(i, j)) = violation_at.get(&r.int(0)) else { continue };
+                let Some(v) = out.get_mut(i).and_then(|inc| inc.violations.get_mut(j)) else { continue };
+                v.perpetrators.push(Perpetrator {
+                    perpetrator_type: r.text(1),
+                    person: r.opt_int(2).map(|id| PartyRef { victim: VictimRef::Person(id), code: r.text(3), name: Some(r.text(4)).filter(|s| !s.is_empty()) }),
+                    group: r.opt_int(5).map(|id| PartyRef { victim: VictimRef::Group(id), code: r.text(6), name: Some(r.text(7)) }),
+                });
+            }
+        }
+        for r in self
+            .db
+            .query(&format!("SELECT id, incident_id, source_type, reliability, origin, description FROM sources WHERE incident_id IN ({ids}) ORDER BY incident_id, position"), &[])
+            .await?
+        {
+            if let Some(inc) = by_id.get(&r.int(1)).and_then(|&i| out.get_mut(i)) {
+                inc.sources.push(Source { id: r.int(0), incident_id: r.int(1), source_type: r.text(2), reliability: r.text(3), origin: r.text(4), description: r.text(5) });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The WHERE clause and arguments for an incident filter.
+    fn incident_where(&self, f: &IncidentFilter, sensitive: bool) -> (String, Vec<Val>) {
+        let mut wh: Vec<String> = vec!["1=1".into()];
+        let mut args: Vec<Val> = Vec::new();
+        let mut push = |clause: &str, v: Val, wh: &mut Vec<String>| {
+            args.push(v);
+            wh.push(clause.replace("$?", &format!("${}", args.len())));
+        };
+        if !f.country.trim().is_empty() {
+            let c = vigil_domain::country::Countries::get()
+                .resolve(&f.country)
+                .map_or_else(|| f.country.trim().to_owned(), |c| c.alpha2.clone());
+            push("i.country = $?", c.into(), &mut wh);
+        }
+        if !f.region.trim().is_empty() {
+            push("lower(i.region) = $?", f.region.trim().to_lowercase().into(), &mut wh);
+        }
+        if let Some(y) = f.year {
+            push("i.start_year = $?", y.into(), &mut wh);
+        }
+        if !f.status.is_empty() {
+            push("i.status = $?", f.status.clone().into(), &mut wh);
+        }
+        if !f.sector.is_empty() {
+            push("i.business_sector = $?", f.sector.clone().into(), &mut wh);
+        }
+        if !f.violation_type.is_empty() {
+            push("EXISTS (SELECT 1 FROM violations v WHERE v.incident_id = i.id AND v.violation_type = $?)", f.violation_type.clone().into(), &mut wh);
+        }
+        if !f.perpetrator_type.is_empty() {
+            push(
+                "EXISTS (SELECT 1 FROM violations v JOIN perpetrators pe ON pe.violation_id = v.id WHERE v.incident_id = i.id AND pe.perpetrator_type = $?)",
+                f.perpetrator_type.clone().into(),
+                &mut wh,
+            );
+        }
+        if !f.characteristic.is_empty() {
+            push(
+                "EXISTS (SELECT 1 FROM violations v JOIN person_characteristics c ON c.person_id = v.victim_person_id WHERE v.incident_id = i.id AND c.code = $?)",
+                f.characteristic.clone().into(),
+                &mut wh,
+            );
+        }
+        let terms = query_terms(&f.q);
+        if !terms.is_empty() {
+            let (clause, v) = fts_clause(self.dialect(), "incident", &terms, sensitive, args.len() + 1);
+            args.push(v);
+            wh.push(clause);
+        }
+        (wh.join(" AND "), args)
+    }
+
+    /// One page of incidents matching a filter, newest first.
+    pub async fn incidents(&self, f: &IncidentFilter, sensitive: bool) -> Result<Page<IncidentSummary>> {
+        let (wh, mut args) = self.incident_where(f, sensitive);
+        let total = self.db.query(&format!("SELECT count(*) FROM incidents i WHERE {wh}"), &args).await?.first().map(|r| r.int(0)).unwrap_or(0);
+        let page = f.page();
+        let n = args.len();
+        args.push(i64::from(PAGE_SIZE).into());
+        args.push((i64::from(page - 1) * i64::from(PAGE_SIZE)).into());
+        let rows = self
+            .db
+            .query(
+                &format!(
+                    "SELECT i.id, i.title, i.start_date, i.start_precision, i.country, i.region, i.status FROM incidents i
+                     WHERE {wh} ORDER BY i.start_date DESC, i.id DESC LIMIT ${} OFFSET ${}",
+                    n + 1,
+                    n + 2
+                ),
+                &args,
+            )
+            .await?;
+        let mut items: Vec<IncidentSummary> = rows
+            .iter()
+            .map(|r| IncidentSummary {
+                id: r.int(0),
+                title: r.text(1),
+                start: PartialDate::from_parts(&r.text(2), &r.text(3)).unwrap_or_else(epoch),
+                country: r.text(4),
+                region: r.text(5),
+                status: r.text(6).parse().unwrap_or(IncidentStatus::Reported),
+                violation_types: Vec::new(),
+                victim_count: 0,
+            })
+            .collect();
+        if !items.is_empty() {
+            let ids = items.iter().map(|i| i.id.to_string()).collect::<Vec<_>>().join(",");
+            let mut types: BTreeMap<Id, (Vec<String>, Vec<(Option<i64>, Option<i64>)>)> = BTreeMap::new();
+            for r in self
+                .db
+                .query(&format!("SELECT incident_id, violation_type, victim_person_id, victim_group_id FROM violations WHERE incident_id IN ({ids}) ORDER BY position"), &[])
+                .await?
+            {
+                let e = types.entry(r.int(0)).or_default();
+                if !e.0.contains(&r.text(1)) {
+                    e.0.push(r.text(1));
+                }
+                let victim = (r.opt_int(2), r.opt_int(3));
+                if !e.1.contains(&victim) {
+                    e.1.push(victim);
+                }
+            }
+            for it in &mut items {
+                if let Some((t, v)) = types.remove(&it.id) {
+                    it.violation_types = t;
+                    it.victim_count = v.len() as i64;
+                }
+            }
+        }
+        Ok(Page { items, total, page, per_page: PAGE_SIZE })
+    }
+
+    /// Every incident matching a filter, in full (for export), newest first.
+    pub async fn incidents_full(&self, f: &IncidentFilter, sensitive: bool, limit: i64) -> Result<Vec<Incident>> {
+        let (wh, mut args) = self.incident_where(f, sensitive);
+        let n = args.len();
+        args.push(limit.into());
+        let rows = self
+            .db
+            .query(&format!("SELECT {INCIDENT_COLS} FROM incidents i WHERE {wh} ORDER BY i.start_date DESC, i.id DESC LIMIT ${}", n + 1), &args)
+            .await?;
+        self.incidents_from(rows).await
+    }
+
+    /// Counts for the front page.
+    pub async fn counts(&self) -> Result<(i64, i64, i64)> {
+        let one = |sql: &'static str| async move { self.db.query(sql, &[]).await.map(|r| r.first().map(|r| r.int(0)).unwrap_or(0)) };
+        Ok((one("SELECT count(*) FROM incidents").await?, one("SELECT count(*) FROM persons").await?, one("SELECT count(*) FROM groups").await?))
+    }
+
+    /// Import one incident by its external id: insert it, or replace it when its
+    /// content differs. Returns what happened. Runs inside the caller's transaction.
+    pub async fn upsert_incident_in(&self, tx: &mut Box<dyn Tx>, user: Option<Id>, inc: &ValidIncident) -> Result<Upsert> {
+        let Some(ext) = inc.external_id.as_deref() else {
+            return self.insert_incident(tx, user, inc).await.map(|_| Upsert::Created);
+        };
+        let rows = tx.query("SELECT id FROM incidents WHERE external_id = $1", &[ext.into()]).await?;
+        match rows.first() {
+            None => self.insert_incident(tx, user, inc).await.map(|_| Upsert::Created),
+            Some(r) => {
+                if self.replace_incident(tx, user, r.int(0), None, inc).await? {
+                    Ok(Upsert::Updated)
+                } else {
+                    Ok(Upsert::Unchanged)
+                }
+            }
+        }
+    }
+
+    /// Find a person by external id inside a transaction, or create them.
+    pub async fn upsert_person_in(&self, tx: &mut Box<dyn Tx>, user: Option<Id>, p: &ValidPerson) -> Result<Id> {
+        if !p.0.external_id.is_empty() {
+            let rows = tx.query("SELECT id FROM persons WHERE external_id = $1", &[p.0.external_id.clone().into()]).await?;
+            if let Some(r) = rows.first() {
+                return Ok(r.int(0));
+            }
+        }
+        self.insert_person(tx, user, p).await
+    }
+
+    /// Begin a write transaction for a batch (imports).
+    pub async fn begin(&self) -> Result<Box<dyn Tx>> {
+        Ok(self.db.begin().await?)
+    }
+}
+
+/// What an import did with one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+fn epoch() -> PartialDate {
+    PartialDate { date: chrono::NaiveDate::default(), precision: Precision::Year }
+}
+
+fn nonempty(s: &str) -> Val {
+    Val::Text(Some(s.to_owned()).filter(|s| !s.is_empty()))
+}
+
+fn incident_args(inc: &ValidIncident, user: Option<Id>, now: String) -> Vec<Val> {
+    vec![
+        inc.external_id.clone().into(),
+        inc.title.clone().into(),
+        inc.narrative.clone().into(),
+        inc.start.iso().into(),
+        inc.start.precision.code().into(),
+        inc.start.year().into(),
+        inc.end.map(|d| d.iso()).into(),
+        inc.end.map(|d| d.precision.code().to_owned()).into(),
+        inc.country.clone().into(),
+        inc.region.clone().into(),
+        inc.locality.clone().into(),
+        inc.coordinates.map(|c| c.lat).into(),
+        inc.coordinates.map(|c| c.lon).into(),
+        inc.business_sector.clone().into(),
+        inc.status.code().into(),
+        inc.verification_override.clone().into(),
+        user.into(),
+        now.into(),
+    ]
+}
+
+fn incident_snapshot(inc: &ValidIncident) -> Value {
+    json!({
+        "external_id": inc.external_id,
+        "title": inc.title,
+        "narrative": inc.narrative,
+        "start": inc.start.to_string(),
+        "end": inc.end.map(|d| d.to_string()),
+        "country": inc.country,
+        "region": inc.region,
+        "locality": inc.locality,
+        "coordinates": inc.coordinates.map(|c| [c.lat, c.lon]),
+        "business_sector": inc.business_sector,
+        "status": inc.status.code(),
+        "verification_override": inc.verification_override,
+        "violations": inc.violations.iter().map(|v| json!({
+            "type": v.violation_type,
+            "victim": v.victim,
+            "date": v.date.to_string(),
+            "outcome": v.outcome,
+            "reprisal_un": v.reprisal_un,
+            "perpetrators": v.perpetrators,
+        })).collect::<Vec<_>>(),
+        "sources": inc.sources,
+    })
+}
+
+fn person_snapshot(p: &PersonInput) -> Value {
+    serde_json::to_value(p).unwrap_or(Value::Null)
+}
+
+fn group_snapshot(g: &GroupInput) -> Value {
+    serde_json::to_value(g).unwrap_or(Value::Null)
+}
+
+const INCIDENT_COLS: &str = "i.id, i.external_id, i.title, i.narrative, i.start_date, i.start_precision, i.end_date, i.end_precision, i.country, i.region, i.locality,
+    i.latitude, i.longitude, i.business_sector, i.status, i.verification_override, i.version, i.created_at, i.updated_at";
+
+fn incident_from(r: &Row) -> Incident {
+    Incident {
+        id: r.int(0),
+        external_id: r.opt_text(1),
+        title: r.text(2),
+        narrative: Some(r.text(3)),
+        start: PartialDate::from_parts(&r.text(4), &r.text(5)).unwrap_or_else(epoch),
+        end: match (r.opt_text(6), r.opt_text(7)) {
+            (Some(d), Some(p)) => PartialDate::from_parts(&d, &p),
+            _ => None,
+        },
+        country: r.text(8),
+        region: r.text(9),
+        locality: r.text(10),
+        coordinates: match (r.real(11), r.real(12)) {
+            (Some(lat), Some(lon)) => Some(Coordinates { lat, lon }),
+            _ => None,
+        },
+        business_sector: r.opt_text(13),
+        status: r.text(14).parse().unwrap_or(IncidentStatus::Reported),
+        verification_override: r.opt_text(15),
+        version: r.int(16),
+        created_at: parse_time(&r.text(17)),
+        updated_at: parse_time(&r.text(18)),
+        violations: Vec::new(),
+        sources: Vec::new(),
+        redacted: false,
+    }
+}
+
+const PERSON_COLS: &str = "id, code, kind, legal_name, contacts, address, sex, birth_year, sdg_group, consent_record, consent_share, consent_publish, external_id, version, created_at, updated_at";
+const PERSON_COLS_P: &str = "p.id, p.code, p.kind, p.legal_name, p.contacts, p.address, p.sex, p.birth_year, p.sdg_group, p.consent_record, p.consent_share, p.consent_publish, p.external_id, p.version, p.created_at, p.updated_at";
+
+fn person_from(r: &Row) -> Person {
+    Person {
+        id: r.int(0),
+        code: r.text(1),
+        kind: r.text(2).parse().unwrap_or(PersonKind::Defender),
+        legal_name: Some(r.text(3)),
+        contacts: Some(r.text(4)),
+        address: Some(r.text(5)),
+        sex: r.opt_text(6),
+        birth_year: r.opt_int(7).and_then(|y| i32::try_from(y).ok()),
+        sdg_group: r.opt_text(8),
+        memberships: Vec::new(),
+        characteristics: Vec::new(),
+        sectors: Vec::new(),
+        consent_record: r.bool(9),
+        consent_share: r.bool(10),
+        consent_publish: r.text(11).parse().unwrap_or(PublishConsent::No),
+        external_id: r.opt_text(12),
+        version: r.int(13),
+        created_at: parse_time(&r.text(14)),
+        updated_at: parse_time(&r.text(15)),
+        redacted: false,
+    }
+}
+
+fn group_from(r: &Row) -> Group {
+    Group {
+        id: r.int(0),
+        code: r.text(1),
+        name: r.text(2),
+        group_type: r.text(3),
+        country: r.opt_text(4),
+        description: r.text(5),
+        version: r.int(6),
+        created_at: parse_time(&r.text(7)),
+        updated_at: parse_time(&r.text(8)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_fields_lists_differences() {
+        let a = json!({"title": "a", "narrative": "x"});
+        let b = json!({"title": "b", "narrative": "x", "region": "Cauca"});
+        assert_eq!(changed_fields(Some(&a), &b), vec!["region".to_string(), "title".to_string()]);
+        assert_eq!(changed_fields(None, &a).len(), 2);
+    }
+
+    #[test]
+    fn query_terms_cannot_inject_fts_syntax() {
+        let t = query_terms("río \"OR\" * NEAR( x:y");
+        assert!(t.iter().all(|w| w.chars().all(char::is_alphanumeric)), "{t:?}");
+    }
+}
