@@ -1,0 +1,6 @@
+//! Vigil's integration suite: one test binary (each binary links the whole world).
+//! Modules: `support` (backends and fixtures), `conformance` (the storage story, run
+//! on SQLite and on PostgreSQL), `web` (the router in-process), `import` (CSV import).
+
+mod support;
+mod conformance;

@@ -1,0 +1,1 @@
+//! Backends and fixtures for the suite (being written).
