@@ -128,6 +128,18 @@ impl Access {
         self.store.versions(entity, id).await
     }
 
+    /// Resolve a typed code to a person or group (for forms), redacted for this actor.
+    pub async fn party_by_code(&self, code: &str) -> Result<Option<PartyRef>> {
+        self.require(Permission::Read)?;
+        let mut p = self.store.party_by_code(code).await?;
+        if !self.sees_sensitive() {
+            if let Some(r) = p.as_mut() {
+                r.redact();
+            }
+        }
+        Ok(p)
+    }
+
     // ---------------------------------------------------------------- persons
 
     pub async fn persons(&self, f: &PersonFilter) -> Result<Page<Person>> {

@@ -260,6 +260,22 @@ impl Store {
         Ok(())
     }
 
+    /// Set a new password (policy checked) and end the user's other sessions.
+    pub async fn reset_password(&self, id: Id, password: Zeroizing<String>) -> Result<()> {
+        let user = self.user(id).await?;
+        if let Some(p) = password_problem(&user.username, &password) {
+            let mut e = FieldErrors::default();
+            e.add("password", p, Some(MIN_PASSWORD_LEN.to_string()));
+            return Err(e.into());
+        }
+        let hash = self.hash_password(password).await?;
+        let mut tx = self.db.begin().await?;
+        tx.execute("UPDATE users SET password_hash = $1 WHERE id = $2", &[hash.into(), id.into()]).await?;
+        tx.execute("DELETE FROM sessions WHERE user_id = $1", &[id.into()]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Check a username and password. Unknown users cost the same hash as known ones,
     /// and disabled accounts fail like wrong passwords.
     pub async fn verify_login(&self, username: &str, password: Zeroizing<String>) -> Result<Option<User>> {

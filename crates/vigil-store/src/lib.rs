@@ -9,6 +9,7 @@
 pub mod access;
 pub mod auth;
 pub mod backend;
+mod lookup;
 pub mod postgres;
 pub mod records;
 pub mod sqlite;

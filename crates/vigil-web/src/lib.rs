@@ -1,1 +1,50 @@
+//! Vigil's web layer: server-rendered pages that work without JavaScript, the JSON
+//! API under `/api/v1` with its OpenAPI document, and the middleware that makes every
+//! response safe (security headers), every state change deliberate (CSRF) and every
+//! non-public route signed in — before any handler runs.
+//!
+//! Handlers never see the raw store: they receive an [`vigil_store::Access`] for the
+//! signed-in user, which checks permissions and redacts sensitive fields itself.
+//!
+//! Error policy: handlers return [`error::WebError`], which renders a page (or JSON
+//! under `/api`) with a generic message; details go to the log at debug level only.
 
+pub mod api;
+pub mod csv_export;
+pub mod error;
+pub mod forms;
+pub mod i18n;
+pub mod pages;
+pub mod security;
+pub mod session;
+
+use axum::Router;
+use std::sync::Arc;
+use vigil_store::Store;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` and use the `__Host-` prefix (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Show the demo banner.
+    pub demo: bool,
+}
+
+/// Shared state. The store is private to this crate's session and API middleware;
+/// handlers get an `Access` instead.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) store: Store,
+    pub(crate) config: Arc<WebConfig>,
+}
+
+/// The whole application: pages, API, static files, middleware.
+pub fn router(store: Store, config: WebConfig) -> Router {
+    let state = AppState { store, config: Arc::new(config) };
+    let api = api::routes(state.clone());
+    pages::routes(state.clone())
+        .merge(api)
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(security::MAX_BODY))
+}

@@ -1,0 +1,266 @@
+//! The server-rendered pages. Every route here sits behind [`crate::session::guard`]:
+//! unless public, it has a signed-in user, and if it changes state, a valid CSRF token.
+
+mod incidents;
+
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use vigil_domain::Permission;
+use vigil_store::auth::User;
+
+use crate::error::WebError;
+use crate::i18n::I18n;
+use crate::session::{cookie, set_cookie, AnonCtx, Ctx, PRE_COOKIE, SESSION_COOKIE};
+use crate::AppState;
+
+pub fn routes(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/healthz", get(healthz))
+        .route("/static/style.css", get(stylesheet))
+        .route("/favicon.ico", get(favicon))
+        .merge(incidents::routes())
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::session::guard))
+        .with_state(state)
+}
+
+/// What every page's frame needs.
+pub struct Layout {
+    pub t: I18n,
+    pub user: Option<User>,
+    pub csrf: String,
+    pub demo: bool,
+    pub nav: &'static str,
+}
+
+impl Layout {
+    pub fn of(ctx: &Ctx, nav: &'static str) -> Self {
+        Layout { t: ctx.t.clone(), user: Some(ctx.session.user.clone()), csrf: ctx.csrf.clone(), demo: ctx.demo, nav }
+    }
+}
+
+/// Render a template as a page.
+pub fn page<T: Template>(t: &T) -> Result<Response, WebError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    l: Layout,
+    title: String,
+    message: String,
+    back: String,
+}
+
+/// A translated error page for a signed-in user.
+pub fn error_page(ctx: &Ctx, e: WebError) -> Response {
+    let status = e.status();
+    if let WebError::Internal(m) = &e {
+        tracing::error!(error = %m, "internal error");
+    } else {
+        tracing::debug!(error = ?e, "request refused");
+    }
+    let p = MessagePage {
+        l: Layout::of(ctx, ""),
+        title: ctx.t.get(e.key()),
+        message: ctx.t.get(&format!("{}-detail", e.key())),
+        back: "/".into(),
+    };
+    match p.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => e.into_response(),
+    }
+}
+
+/// Turn a handler result into a response, rendering errors as pages.
+pub fn respond(ctx: &Ctx, r: Result<Response, WebError>) -> Response {
+    r.unwrap_or_else(|e| error_page(ctx, e))
+}
+
+pub fn csrf_failure(lang: &'static str) -> Response {
+    let t = I18n::new(lang);
+    let p = MessagePage {
+        l: Layout { t: t.clone(), user: None, csrf: String::new(), demo: false, nav: "" },
+        title: t.get("csrf-title"),
+        message: t.get("csrf-detail"),
+        back: "/".into(),
+    };
+    (StatusCode::FORBIDDEN, Html(p.render().unwrap_or_default())).into_response()
+}
+
+async fn not_found(ctx: Ctx) -> Response {
+    error_page(&ctx, WebError::NotFound)
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    if state.store.healthy().await {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+    }
+}
+
+async fn stylesheet() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../../static/style.css")).into_response()
+}
+
+async fn favicon() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    l: Layout,
+    incidents: i64,
+    persons: i64,
+    groups: i64,
+    can_write: bool,
+}
+
+async fn home(ctx: Ctx) -> Response {
+    let r = async {
+        let (incidents, persons, groups) = ctx.access.counts().await?;
+        page(&HomePage { l: Layout::of(&ctx, "home"), incidents, persons, groups, can_write: ctx.access.can(Permission::Write) })
+    }
+    .await;
+    respond(&ctx, r)
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    l: Layout,
+    failed: bool,
+    next: String,
+    username: String,
+}
+
+#[derive(Deserialize, Default)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// Only local paths may be redirected to after login.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+async fn login_form(State(state): State<AppState>, anon: AnonCtx, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+    if anon.info.as_ref().is_some_and(|i| i.session.is_some()) {
+        return Redirect::to(&safe_next(&q.next)).into_response();
+    }
+    // A pre-session token for the login form (double-submit, SameSite=Strict cookie).
+    let pre = cookie(&headers, PRE_COOKIE).filter(|c| c.len() == 64 && c.chars().all(|c| c.is_ascii_hexdigit()));
+    let (token, set) = match pre {
+        Some(t) => (t, None),
+        None => {
+            let t = random_hex();
+            (t.clone(), Some(set_cookie(PRE_COOKIE, &t, state.config.secure_cookies, None)))
+        }
+    };
+    let p = LoginPage {
+        l: Layout { t: anon.t.clone(), user: None, csrf: token, demo: state.config.demo, nav: "" },
+        failed: false,
+        next: safe_next(&q.next),
+        username: String::new(),
+    };
+    let mut res = match p.render() {
+        Ok(h) => Html(h).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    if let Some(c) = set {
+        if let Ok(v) = c.parse() {
+            res.headers_mut().insert(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+pub(crate) fn random_hex() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(State(state): State<AppState>, anon: AnonCtx, Form(f): Form<LoginForm>) -> Response {
+    let user = state.store.verify_login(&f.username, Zeroizing::new(f.password)).await;
+    match user {
+        Ok(Some(user)) => match state.store.create_session(user.id).await {
+            Ok(token) => {
+                tracing::info!(user = user.id, "login");
+                let mut res = Redirect::to(&safe_next(&f.next)).into_response();
+                let h = res.headers_mut();
+                if let Ok(v) = set_cookie(SESSION_COOKIE, &token, state.config.secure_cookies, None).parse() {
+                    h.append(header::SET_COOKIE, v);
+                }
+                if let Ok(v) = set_cookie(PRE_COOKIE, "", state.config.secure_cookies, Some(0)).parse() {
+                    h.append(header::SET_COOKIE, v);
+                }
+                res
+            }
+            Err(e) => WebError::from(e).into_response(),
+        },
+        Ok(None) => {
+            tracing::info!("failed login");
+            let csrf = anon.info.as_ref().map(|i| i.csrf.clone()).unwrap_or_default();
+            let p = LoginPage {
+                l: Layout { t: anon.t.clone(), user: None, csrf, demo: state.config.demo, nav: "" },
+                failed: true,
+                next: safe_next(&f.next),
+                username: f.username,
+            };
+            (StatusCode::UNAUTHORIZED, Html(p.render().unwrap_or_default())).into_response()
+        }
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        let _ = state.store.delete_session(&token).await;
+    }
+    let mut res = Redirect::to("/login").into_response();
+    if let Ok(v) = set_cookie(SESSION_COOKIE, "", state.config.secure_cookies, Some(0)).parse() {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_redirects_after_login() {
+        assert_eq!(safe_next("/incidents?q=x"), "/incidents?q=x");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil"), "/");
+    }
+}

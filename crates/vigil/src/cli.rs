@@ -1,0 +1,411 @@
+//! The command line: `serve`, `init`, `user`, `import`, `demo`. Every command that
+//! touches data opens the store the same way (`--data DIR` for the embedded encrypted
+//! SQLite, or `--database-url postgres://…`), and refuses anything it cannot recognise.
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+use vigil_domain::{Role, SystemClock};
+use vigil_store::{Access, Actor, NewUser, Store, StoreConfig};
+
+use crate::keys;
+
+pub const DB_FILE: &str = "vigil.db";
+const DEMO_DIR: &str = "vigil-demo-data";
+
+#[derive(Parser, Debug)]
+#[command(name = "vigil", version, about = "Document attacks on human rights defenders and organise their protection.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+struct DbArgs {
+    /// Data directory of the embedded encrypted database.
+    #[arg(long, env = "VIGIL_DATA")]
+    data: Option<PathBuf>,
+    /// Serve from PostgreSQL instead: postgres://user@host/db
+    #[arg(long, env = "VIGIL_DATABASE_URL")]
+    database_url: Option<String>,
+    /// File holding the master key (64 hex characters), kept outside the data directory.
+    #[arg(long, env = "VIGIL_KEY_FILE")]
+    key_file: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the web interface and the API.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "VIGIL_LISTEN")]
+        listen: String,
+        /// Start with a demo data directory, generated key and synthetic records.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies `Secure` (set this when Vigil is behind HTTPS).
+        #[arg(long, env = "VIGIL_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Set up a new instance: encrypted database and first administrator.
+    Init {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Username of the first administrator.
+        #[arg(long, default_value = "admin")]
+        admin: String,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Import incidents from a CSV file (see docs/import.md).
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Mapping file (TOML).
+        #[arg(long = "map")]
+        mapping: PathBuf,
+        /// Input encoding.
+        #[arg(long, value_enum, default_value_t = EncodingArg::Utf8)]
+        encoding: EncodingArg,
+        /// Validate only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Add vocabulary values the mapping does not know as new terms.
+        #[arg(long)]
+        add_unknown_terms: bool,
+        /// The administrator the import is recorded under (default: the first).
+        #[arg(long = "as")]
+        as_user: Option<String>,
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// Fill a database with synthetic demo records.
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 300)]
+        incidents: usize,
+        #[arg(long, default_value_t = 2017)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add a user; the password is asked for (or read from VIGIL_NEW_PASSWORD).
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Disable a user: their sessions and API tokens end at once.
+    Disable {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+enum EncodingArg {
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    #[value(name = "latin-1", alias = "latin1", alias = "iso-8859-1", alias = "windows-1252")]
+    Latin1,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse().map_err(|_| {
+        let all: Vec<_> = Role::ALL.iter().map(|r| r.code()).collect();
+        format!("unknown role {s:?}; one of: {}", all.join(", "))
+    })
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Open the store for a command. `creating` allows a new database (init, demo).
+pub async fn open_store(db: &DbArgs, demo: bool, creating: bool) -> anyhow::Result<Store> {
+    let clock = Arc::new(SystemClock);
+    if let Some(url) = &db.database_url {
+        if db.data.is_some() && !demo {
+            bail!("give either --data or --database-url, not both");
+        }
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            bail!(
+                "unrecognised database URL {}: Vigil serves from PostgreSQL (postgres://…) or from --data DIR",
+                vigil_store::backend::redact_db_url(url)
+            );
+        }
+        return Store::open(StoreConfig::Postgres { url: url.clone() }, clock)
+            .await
+            .with_context(|| format!("cannot open {}", vigil_store::backend::redact_db_url(url)));
+    }
+    let data = match (&db.data, demo) {
+        (Some(d), _) => d.clone(),
+        (None, true) => PathBuf::from(DEMO_DIR),
+        (None, false) => bail!("no database: pass --data DIR (embedded, encrypted) or --database-url postgres://…"),
+    };
+    let file = data.join(DB_FILE);
+    if !file.exists() && !creating {
+        bail!("{} holds no Vigil database; run `vigil init --data {}` first", data.display(), data.display());
+    }
+    std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700));
+    }
+    let source = keys::choose(db.key_file.as_deref(), demo);
+    let master = keys::load(&source, &data, creating)?;
+    let key = keys::subkey(&master, "vigil sqlcipher v1");
+    Store::open(StoreConfig::Sqlite { path: file, key }, clock)
+        .await
+        .with_context(|| format!("cannot open the database in {}", data.display()))
+}
+
+fn read_new_password(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
+    if let Ok(p) = std::env::var("VIGIL_NEW_PASSWORD") {
+        return Ok(Zeroizing::new(p));
+    }
+    let a = Zeroizing::new(rpassword::prompt_password(prompt)?);
+    let b = Zeroizing::new(rpassword::prompt_password("Again: ")?);
+    if a != b {
+        bail!("the passwords differ");
+    }
+    Ok(a)
+}
+
+async fn admin_actor(store: &Store, username: Option<&str>) -> anyhow::Result<Actor> {
+    let users = store.users().await?;
+    let user = match username {
+        Some(u) => users.iter().find(|x| x.username == u).with_context(|| format!("no user {u}"))?,
+        None => users
+            .iter()
+            .find(|u| u.role == Role::Admin && !u.disabled)
+            .context("no administrator exists; run `vigil init` first")?,
+    };
+    Ok(Actor::from(user))
+}
+
+fn random_password() -> Zeroizing<String> {
+    // 20 characters from an unambiguous alphabet.
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    Zeroizing::new(
+        (0..20)
+            .map(|_| char::from(ALPHABET.get(rng.gen_range(0..ALPHABET.len())).copied().unwrap_or(b'x')))
+            .collect(),
+    )
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { db, listen, demo, secure_cookies } => serve(db, listen, demo, secure_cookies).await,
+        Command::Init { db, admin } => {
+            if let Some(d) = &db.data {
+                if d.join(DB_FILE).exists() {
+                    bail!("{} already holds a Vigil database", d.display());
+                }
+            }
+            let store = open_store(&db, false, true).await?;
+            if store.user_count().await? > 0 {
+                bail!("this database already has users");
+            }
+            let password = read_new_password(&format!("Password for {admin}: "))?;
+            let user = store
+                .create_user(NewUser { username: admin, password, role: Role::Admin, display_name: String::new(), language: String::new() })
+                .await
+                .map_err(explain)?;
+            println!("Vigil is set up. Administrator: {}", user.username);
+            println!("Serve it with: vigil serve{}", db.data.as_ref().map(|d| format!(" --data {}", d.display())).unwrap_or_default());
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User { command } => user_command(command).await,
+        Command::Import { db, mapping, encoding, dry_run, add_unknown_terms, as_user, file } => {
+            let store = open_store(&db, false, false).await?;
+            let actor = admin_actor(&store, as_user.as_deref()).await?;
+            let access = Access::new(store.clone(), actor);
+            let opts = crate::import::ImportOptions {
+                mapping,
+                file,
+                encoding: match encoding {
+                    EncodingArg::Utf8 => crate::import::Encoding::Utf8,
+                    EncodingArg::Latin1 => crate::import::Encoding::Latin1,
+                },
+                dry_run,
+                add_unknown_terms,
+                progress: std::io::stderr().is_terminal(),
+            };
+            let report = crate::import::run(&access, &opts).await?;
+            store.close().await;
+            print!("{report}");
+            Ok(if report.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+        }
+        Command::Demo { db, incidents, seed } => {
+            let store = open_store(&db, db.data.is_none(), true).await?;
+            let actor = ensure_demo_admin(&store).await?.0;
+            let summary = crate::demo::seed(&Access::new(store.clone(), actor), &crate::demo::DemoOptions { incidents, seed }).await?;
+            println!("Added {} incidents, {} persons, {} groups.", summary.incidents, summary.persons, summary.groups);
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn explain(e: vigil_store::StoreError) -> anyhow::Error {
+    match e {
+        vigil_store::StoreError::Invalid(errs) => anyhow::anyhow!("invalid: {errs}"),
+        other => anyhow::anyhow!(other),
+    }
+}
+
+async fn user_command(cmd: UserCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        UserCommand::Add { db, username, role, name } => {
+            let store = open_store(&db, false, false).await?;
+            let password = read_new_password(&format!("Password for {username}: "))?;
+            let u = store
+                .create_user(NewUser { username, password, role, display_name: name, language: String::new() })
+                .await
+                .map_err(explain)?;
+            println!("Added {} ({})", u.username, u.role);
+            store.close().await;
+        }
+        UserCommand::List { db } => {
+            let store = open_store(&db, false, false).await?;
+            println!("{:<24} {:<20} {:<9} created", "username", "role", "status");
+            for u in store.users().await? {
+                println!(
+                    "{:<24} {:<20} {:<9} {}",
+                    u.username,
+                    u.role.code(),
+                    if u.disabled { "disabled" } else { "active" },
+                    u.created_at.format("%Y-%m-%d")
+                );
+            }
+            store.close().await;
+        }
+        UserCommand::Disable { db, username } => {
+            let store = open_store(&db, false, false).await?;
+            let u = store.user_by_name(&username).await.map_err(|_| anyhow::anyhow!("no user {username}"))?;
+            store.set_user_disabled(u.id, true).await?;
+            println!("Disabled {}; their sessions and API tokens are revoked.", u.username);
+            store.close().await;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The demo administrator: created on first start; its password is renewed and
+/// printed at every demo start, so no password is ever stored in clear.
+async fn ensure_demo_admin(store: &Store) -> anyhow::Result<(Actor, Option<Zeroizing<String>>)> {
+    let password = random_password();
+    match store.user_by_name("admin").await {
+        Ok(u) => Ok((Actor::from(&u), None)),
+        Err(_) => {
+            let u = store
+                .create_user(NewUser {
+                    username: "admin".into(),
+                    password: password.clone(),
+                    role: Role::Admin,
+                    display_name: "Demo administrator".into(),
+                    language: String::new(),
+                })
+                .await
+                .map_err(explain)?;
+            Ok((Actor::from(&u), Some(password)))
+        }
+    }
+}
+
+async fn serve(db: DbArgs, listen: String, demo: bool, secure_cookies: bool) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let store = open_store(&db, demo, demo).await?;
+    let mut demo_login = None;
+    if demo {
+        let (actor, _) = ensure_demo_admin(&store).await?;
+        let (incidents, _, _) = store.counts().await?;
+        if incidents == 0 {
+            eprintln!("Generating demo records…");
+            let s = crate::demo::seed(&Access::new(store.clone(), actor.clone()), &crate::demo::DemoOptions { incidents: 300, seed: 2017 }).await?;
+            eprintln!("Demo data: {} incidents, {} persons, {} groups.", s.incidents, s.persons, s.groups);
+        }
+        let password = random_password();
+        store.reset_password(actor.user_id, password.clone()).await.map_err(explain)?;
+        demo_login = Some((actor.username, password));
+    }
+    let app = vigil_web::router(store.clone(), vigil_web::WebConfig { secure_cookies, demo });
+    let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!("Vigil is listening on http://{addr}/ (ready in {} ms)", started.elapsed().as_millis());
+    if let Some((user, password)) = &demo_login {
+        let dir = db.data.clone().unwrap_or_else(|| PathBuf::from(DEMO_DIR));
+        println!("DEMO MODE: synthetic data in {}; its key is kept in {} (never do this with real data).", dir.display(), dir.join(keys::DEMO_KEY_FILE).display());
+        println!("Log in at http://{addr}/login as {user} with password {}", password.as_str());
+        println!("(the demo password is new at every start)");
+    }
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
