@@ -86,6 +86,7 @@ impl I18n {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::indexing_slicing)]
     use super::*;
 
     fn ids(src: &str) -> std::collections::BTreeSet<String> {
@@ -95,15 +96,52 @@ mod tests {
             .collect()
     }
 
+    /// Every `.ftl` file of a language, concatenated.
+    fn catalogue(lang: &str) -> String {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(lang);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "ftl"))
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     #[test]
     fn catalogues_define_the_same_messages() {
-        let en = ids(include_str!("../locales/en/main.ftl"));
-        let es = ids(include_str!("../locales/es/main.ftl"));
+        let en = ids(&catalogue("en"));
+        let es = ids(&catalogue("es"));
         let missing_es: Vec<_> = en.difference(&es).collect();
         let missing_en: Vec<_> = es.difference(&en).collect();
         assert!(missing_es.is_empty(), "missing in Spanish: {missing_es:?}");
         assert!(missing_en.is_empty(), "missing in English: {missing_en:?}");
         assert!(en.len() > 50);
+    }
+
+    #[test]
+    fn every_message_used_in_code_and_templates_exists() {
+        let en = ids(&catalogue("en"));
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut missing = Vec::new();
+        for dir in ["src", "src/pages", "templates"] {
+            let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
+            for e in entries.filter_map(Result::ok) {
+                let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+                for call in [".get(\"", ".arg(\"", ".n(\""] {
+                    for part in text.split(call).skip(1) {
+                        let key: String = part.chars().take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-').collect();
+                        if part[key.len()..].starts_with('"') && key.contains('-') && !en.contains(&key) {
+                            missing.push(format!("{}: {key}", e.path().display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "messages used but not defined: {missing:?}");
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! The server-rendered pages. Every route here sits behind [`crate::session::guard`]:
 //! unless public, it has a signed-in user, and if it changes state, a valid CSRF token.
 
-mod incidents;
+mod account;
+mod admin;
+mod groups;
+pub(crate) mod incidents;
+mod persons;
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -29,6 +33,10 @@ pub fn routes(state: AppState) -> Router {
         .route("/static/style.css", get(stylesheet))
         .route("/favicon.ico", get(favicon))
         .merge(incidents::routes())
+        .merge(persons::routes())
+        .merge(groups::routes())
+        .merge(admin::routes())
+        .merge(account::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::session::guard))
         .with_state(state)
