@@ -145,7 +145,7 @@ impl Store {
                 ))
             })
             .collect();
-        terms.sort_by(|a, b| (a.1.kind, a.0).cmp(&(b.1.kind, b.0)));
+        terms.sort_by_key(|t| (t.1.kind, t.0));
         Ok(Vocabularies::new(terms.into_iter().map(|(_, t)| t).collect()))
     }
 
@@ -353,7 +353,7 @@ impl Store {
 
     /// Groups whose name or code contains `q` (names are not sensitive).
     pub async fn groups(&self, q: &str, page: u32) -> Result<Page<Group>> {
-        let like = format!("%{}%", q.trim().to_lowercase().replace('%', "").replace('_', ""));
+        let like = format!("%{}%", q.trim().to_lowercase().replace(['%', '_'], ""));
         let offset = i64::from(page.max(1) - 1) * i64::from(PAGE_SIZE);
         let rows = self
             .db
@@ -975,7 +975,7 @@ impl Store {
             .collect();
         if !items.is_empty() {
             let ids = items.iter().map(|i| i.id.to_string()).collect::<Vec<_>>().join(",");
-            let mut types: BTreeMap<Id, (Vec<String>, Vec<(Option<i64>, Option<i64>)>)> = BTreeMap::new();
+            let mut types: BTreeMap<Id, (Vec<String>, Vec<VictimKey>)> = BTreeMap::new();
             for r in self
                 .db
                 .query(&format!("SELECT incident_id, violation_type, victim_person_id, victim_group_id FROM violations WHERE incident_id IN ({ids}) ORDER BY position"), &[])
@@ -1053,6 +1053,9 @@ impl Store {
         Ok(self.db.begin().await?)
     }
 }
+
+/// A victim as (person id, group id), to count distinct victims.
+type VictimKey = (Option<i64>, Option<i64>);
 
 /// What an import did with one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
