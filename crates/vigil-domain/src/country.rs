@@ -122,11 +122,19 @@ const EXTRA_ALIASES: &[(&str, &str)] = &[
 ];
 
 /// Lower-case, strip accents and punctuation, collapse spaces, drop a leading "the".
+///
+/// This is also the search fold (`vigil_store::records::fold`): both engines index and
+/// query its output, so it must remove every Latin diacritic itself. SQLite's FTS5
+/// would strip some more on its own and PostgreSQL none, and the two would then
+/// disagree ("dvorak" finding "Dvořák" on one engine only).
 pub fn normalise_name(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        let c = fold_accent(c);
-        if c.is_alphanumeric() {
+        if let Some(plain) = fold_letter(c) {
+            out.push_str(plain);
+        } else if is_combining_mark(c) {
+            // An accent typed as a separate mark (decomposed text): drop it.
+        } else if c.is_alphanumeric() {
             out.extend(c.to_lowercase());
         } else if !out.ends_with(' ') && !out.is_empty() {
             out.push(' ');
@@ -137,19 +145,64 @@ pub fn normalise_name(s: &str) -> String {
     trimmed.replace(" the ", " ")
 }
 
-fn fold_accent(c: char) -> char {
-    match c {
-        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'a',
-        'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'e',
-        'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Ì' | 'Î' | 'Ï' => 'i',
-        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'o',
-        'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ù' | 'Û' | 'Ü' => 'u',
-        'ñ' | 'Ñ' => 'n',
-        'ç' | 'Ç' => 'c',
-        'ý' | 'ÿ' | 'Ý' => 'y',
-        '’' | '\'' | '`' => ' ',
-        other => other,
+fn is_combining_mark(c: char) -> bool {
+    ('\u{300}'..='\u{36f}').contains(&c)
+}
+
+/// Latin letters with diacritics (Latin-1, Latin Extended-A and -B, Vietnamese) and
+/// the plain lower-case letters they fold to. Generated from the Unicode canonical
+/// decompositions, plus the letters that have none (ø, ł, đ, ß, æ, œ, þ …).
+const FOLDS: &[(&str, &str)] = &[
+    ("a", "ÀÁÂÃÄÅàáâãäåĀāĂăĄąǍǎǞǟǠǡǺǻȀȁȂȃȦȧḀḁẠạẢảẤấ"),
+    ("a", "ẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặ"),
+    ("ae", "Ææ"),
+    ("b", "ƁḂḃḄḅḆḇ"),
+    ("c", "ÇçĆćĈĉĊċČčḈḉ"),
+    ("d", "ÐðĎďĐđƊḊḋḌḍḎḏḐḑḒḓ"),
+    ("e", "ÈÉÊËèéêëĒēĔĕĖėĘęĚěƎǝȄȅȆȇȨȩḔḕḖḗḘḙḚḛḜḝẸẹẺẻ"),
+    ("e", "ẼẽẾếỀềỂểỄễỆệ"),
+    ("f", "Ḟḟ"),
+    ("g", "ĜĝĞğĠġĢģǦǧǴǵḠḡ"),
+    ("h", "ĤĥĦħȞȟḢḣḤḥḦḧḨḩḪḫẖ"),
+    ("i", "ÌÍÎÏìíîïĨĩĪīĬĭĮįİıƗǏǐȈȉȊȋḬḭḮḯỈỉỊị"),
+    ("j", "Ĵĵǰ"),
+    ("k", "ĶķĸƘƙǨǩḰḱḲḳḴḵ"),
+    ("l", "ĹĺĻļĽľĿŀŁłḶḷḸḹḺḻḼḽ"),
+    ("m", "ḾḿṀṁṂṃ"),
+    ("n", "ÑñŃńŅņŇňŊŋǸǹṄṅṆṇṈṉṊṋ"),
+    ("o", "ÒÓÔÕÖØòóôõöøŌōŎŏŐőƠơǑǒǪǫǬǭȌȍȎȏȪȫȬȭȮȯȰȱṌṍ"),
+    ("o", "ṎṏṐṑṒṓỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợ"),
+    ("oe", "Œœ"),
+    ("p", "ṔṕṖṗ"),
+    ("r", "ŔŕŖŗŘřȐȑȒȓṘṙṚṛṜṝṞṟ"),
+    ("s", "ŚśŜŝŞşŠšſȘșṠṡṢṣṤṥṦṧṨṩ"),
+    ("ss", "ßẞ"),
+    ("t", "ŢţŤťŦŧȚțṪṫṬṭṮṯṰṱẗ"),
+    ("th", "Þþ"),
+    ("u", "ÙÚÛÜùúûüŨũŪūŬŭŮůŰűŲųƯưǓǔǕǖǗǘǙǚǛǜȔȕȖȗṲṳṴṵ"),
+    ("u", "ṶṷṸṹṺṻỤụỦủỨứỪừỬửỮữỰự"),
+    ("v", "ṼṽṾṿ"),
+    ("w", "ŴŵẀẁẂẃẄẅẆẇẈẉẘ"),
+    ("x", "ẊẋẌẍ"),
+    ("y", "ÝýÿŶŷŸƳƴȲȳẎẏẙỲỳỴỵỶỷỸỹ"),
+    ("z", "ŹźŻżŽžƵƶẐẑẒẓẔẕ"),
+];
+
+/// The plain letters for a Latin letter with diacritics, if `c` is one.
+fn fold_letter(c: char) -> Option<&'static str> {
+    static TABLE: OnceLock<HashMap<char, &'static str>> = OnceLock::new();
+    if c.is_ascii() {
+        return None;
     }
+    TABLE
+        .get_or_init(|| {
+            FOLDS
+                .iter()
+                .flat_map(|&(plain, letters)| letters.chars().map(move |c| (c, plain)))
+                .collect()
+        })
+        .get(&c)
+        .copied()
 }
 
 /// The country table, built once.
@@ -315,6 +368,22 @@ mod tests {
         assert_eq!(hn.and_then(|c| c.subregion.clone()).map(|r| r.code), Some("013".into()));
         assert!(co.is_some_and(|c| c.subdivisions.iter().any(|s| s == "Cauca")));
         assert!(co.is_some_and(|c| c.name_es == "Colombia"));
+    }
+
+    #[test]
+    fn every_latin_diacritic_folds() {
+        assert_eq!(
+            normalise_name("Río Dvořák Łódź Søren Şahin Nguyễn Ștefan"),
+            "rio dvorak lodz soren sahin nguyen stefan"
+        );
+        assert_eq!(
+            normalise_name("Straße, Æsir & Œuvre"),
+            "strasse aesir oeuvre"
+        );
+        assert_eq!(normalise_name("Ri\u{301}o"), "rio", "decomposed accents");
+        assert_eq!(normalise_name("İstanbul"), "istanbul");
+        assert_eq!(normalise_name("Côte d'Ivoire"), "cote d ivoire");
+        assert_eq!(normalise_name("東京 Київ"), "東京 київ", "other scripts");
     }
 
     #[test]

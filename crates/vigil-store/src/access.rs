@@ -276,23 +276,52 @@ impl Access {
     // ---------------------------------------------------------------- import
 
     /// Import validated incidents in one transaction: all or nothing. Persons the rows
-    /// name are found or created by external id first.
+    /// name are found or created by external id first; `persons[i]` is the victim of
+    /// the row's violation `i`. The import stops at the first row that fails; its field
+    /// errors come back after a marker naming the row — field `rows[3]` (the incident)
+    /// or `rows[3].victim`, key `err-import-row` — so the caller can name the line.
     pub async fn import_batch(&self, rows: &[(Vec<vigil_domain::validate::ValidPerson>, IncidentInput)]) -> Result<ImportCounts> {
         self.require(Permission::Import)?;
         let (vocab, today) = self.rules_context().await?;
         let rules = self.rules(&vocab, today);
+        let at_row = |row: usize, part: &'static str| {
+            move |e: StoreError| match e {
+                StoreError::Invalid(mut fe) => {
+                    let marker = vigil_domain::validate::FieldError {
+                        field: format!("rows[{row}]{part}"),
+                        key: "err-import-row".into(),
+                        arg: Some(row.to_string()),
+                    };
+                    fe.0.insert(0, marker);
+                    StoreError::Invalid(fe)
+                }
+                other => other,
+            }
+        };
         let mut tx = self.store.begin().await?;
         let mut counts = ImportCounts::default();
-        for (persons, input) in rows {
+        // Victims named by several rows (or several violations) are looked up once.
+        let mut known: std::collections::HashMap<&str, Id> = std::collections::HashMap::new();
+        for (row, (persons, input)) in rows.iter().enumerate() {
             let mut input = input.clone();
             for (vi, p) in persons.iter().enumerate() {
-                let pid = self.store.upsert_person_in(&mut tx, self.uid(), p).await?;
+                let ext = p.0.external_id.as_str();
+                let pid = match known.get(ext) {
+                    Some(&pid) if !ext.is_empty() => pid,
+                    _ => {
+                        let pid = self.store.upsert_person_in(&mut tx, self.uid(), p).await.map_err(at_row(row, ".victim"))?;
+                        if !ext.is_empty() {
+                            known.insert(ext, pid);
+                        }
+                        pid
+                    }
+                };
                 if let Some(v) = input.violations.get_mut(vi) {
                     v.victim = Some(VictimRef::Person(pid));
                 }
             }
-            let valid = input.validate(&rules)?;
-            match self.store.upsert_incident_in(&mut tx, self.uid(), &valid).await? {
+            let valid = input.validate(&rules).map_err(|e| at_row(row, "")(e.into()))?;
+            match self.store.upsert_incident_in(&mut tx, self.uid(), &valid).await.map_err(at_row(row, ""))? {
                 Upsert::Created => counts.created += 1,
                 Upsert::Updated => counts.updated += 1,
                 Upsert::Unchanged => counts.unchanged += 1,

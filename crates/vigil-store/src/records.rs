@@ -44,8 +44,9 @@ fn fts_clause(dialect: Dialect, table: &str, terms: &[String], sensitive: bool, 
         }
         Dialect::Postgres => {
             let expr = terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & ");
-            let col = if sensitive { "(search_public || search_sensitive)" } else { "search_public" };
-            (format!("{}.{col} @@ to_tsquery('simple', ${n})", alias(table)), expr.into())
+            let a = alias(table);
+            let col = if sensitive { format!("({a}.search_public || {a}.search_sensitive)") } else { format!("{a}.search_public") };
+            (format!("{col} @@ to_tsquery('simple', ${n})"), expr.into())
         }
     }
 }
@@ -373,8 +374,20 @@ impl Store {
         Ok(Page { items: rows.iter().map(group_from).collect(), total, page: page.max(1), per_page: PAGE_SIZE })
     }
 
+    /// Appended to the read that an edit's checks rest on. On PostgreSQL it locks the
+    /// row, so a concurrent edit of the same version waits and then sees the new
+    /// version (a conflict) instead of failing on the versions table; `NO KEY` lets
+    /// foreign-key checks of other writers through. SQLite's `BEGIN IMMEDIATE`
+    /// already serialises writers.
+    fn lock_row(&self) -> &'static str {
+        match self.dialect() {
+            Dialect::Postgres => " FOR NO KEY UPDATE",
+            Dialect::Sqlite => "",
+        }
+    }
+
     async fn check_version(&self, tx: &mut Box<dyn Tx>, table: &str, id: Id, expected: i64) -> Result<i64> {
-        let rows = tx.query(&format!("SELECT version FROM {table} WHERE id = $1"), &[id.into()]).await?;
+        let rows = tx.query(&format!("SELECT version FROM {table} WHERE id = $1{}", self.lock_row()), &[id.into()]).await?;
         let current = rows.first().map(|r| r.int(0)).ok_or(StoreError::NotFound)?;
         if current != expected {
             return Err(StoreError::Conflict(current));
@@ -759,7 +772,7 @@ impl Store {
     /// Replace an incident's content; with `expected_version` the edit must start from
     /// the current version. Returns false when nothing changed (no new version).
     pub(crate) async fn replace_incident(&self, tx: &mut Box<dyn Tx>, user: Option<Id>, id: Id, expected_version: Option<i64>, inc: &ValidIncident) -> Result<bool> {
-        let rows = tx.query("SELECT version, status FROM incidents WHERE id = $1", &[id.into()]).await?;
+        let rows = tx.query(&format!("SELECT version, status FROM incidents WHERE id = $1{}", self.lock_row()), &[id.into()]).await?;
         let r = rows.first().ok_or(StoreError::NotFound)?;
         let (version, old_status) = (r.int(0), r.text(1));
         if let Some(expected) = expected_version {
@@ -896,14 +909,20 @@ impl Store {
             args.push(v);
             wh.push(clause.replace("$?", &format!("${}", args.len())));
         };
-        if !f.country.trim().is_empty() {
-            let c = vigil_domain::country::Countries::get()
+        let country = (!f.country.trim().is_empty()).then(|| {
+            vigil_domain::country::Countries::get()
                 .resolve(&f.country)
-                .map_or_else(|| f.country.trim().to_owned(), |c| c.alpha2.clone());
-            push("i.country = $?", c.into(), &mut wh);
+                .map_or_else(|| f.country.trim().to_owned(), |c| c.alpha2.clone())
+        });
+        if let Some(c) = &country {
+            push("i.country = $?", c.clone().into(), &mut wh);
         }
         if !f.region.trim().is_empty() {
-            push("lower(i.region) = $?", f.region.trim().to_lowercase().into(), &mut wh);
+            // The engine lowers both sides: SQLite's lower() folds ASCII only, so
+            // lowering one side in Rust would miss "Île-de-France" there but not on
+            // PostgreSQL. With a country, a known subdivision matches however typed.
+            let region = vigil_domain::validate::canonical_region(country.as_deref(), f.region.trim());
+            push("lower(i.region) = lower($?)", region.into(), &mut wh);
         }
         if let Some(y) = f.year {
             push("i.start_year = $?", y.into(), &mut wh);

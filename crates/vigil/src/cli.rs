@@ -26,16 +26,16 @@ struct Cli {
 }
 
 #[derive(Args, Debug, Clone)]
-struct DbArgs {
+pub struct DbArgs {
     /// Data directory of the embedded encrypted database.
     #[arg(long, env = "VIGIL_DATA")]
-    data: Option<PathBuf>,
+    pub data: Option<PathBuf>,
     /// Serve from PostgreSQL instead: postgres://user@host/db
     #[arg(long, env = "VIGIL_DATABASE_URL")]
-    database_url: Option<String>,
+    pub database_url: Option<String>,
     /// File holding the master key (64 hex characters), kept outside the data directory.
     #[arg(long, env = "VIGIL_KEY_FILE")]
-    key_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,4 +1,3 @@
 fn main() -> std::process::ExitCode {
-    // Temporarily disabled while the CLI lands.
-    std::process::ExitCode::FAILURE
+    vigil::cli::main()
 }

@@ -1,0 +1,236 @@
+//! The JSON API under `/api/v1`, for machine clients, and its OpenAPI document at
+//! `/api/v1/openapi.json`, generated from the handlers' own annotations.
+//!
+//! Every route but the document needs a bearer token ([`auth`]); handlers reach records
+//! only through the token user's `Access`, which checks permissions and redacts, so the
+//! API can show no more than the pages do. The API never reads cookies, so CSRF does
+//! not apply to it. Errors are JSON ([`error`]) and never echo what the client sent.
+//! Every route is listed once in [`endpoints`]; a test fails if one is undocumented.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+mod groups;
+mod incidents;
+mod persons;
+mod reference;
+#[cfg(test)]
+mod tests;
+
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, on, MethodFilter, MethodRouter};
+use axum::Router;
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use vigil_store::auth::User;
+
+use self::error::{ApiError, ErrorBody};
+use self::extract::Json;
+use crate::AppState;
+
+/// Paths served without a token.
+const PUBLIC: &[&str] = &["/api/v1/openapi.json"];
+
+/// One route of the API.
+struct Endpoint {
+    /// The router takes the method from `service`; this copy is what the test compares
+    /// with the document.
+    #[cfg_attr(not(test), allow(dead_code))]
+    method: Method,
+    path: &'static str,
+    service: MethodRouter<AppState>,
+}
+
+impl Endpoint {
+    fn public(&self) -> bool {
+        PUBLIC.contains(&self.path)
+    }
+}
+
+/// Declare the routes as `METHOD "path" => handler`. The same list builds the router
+/// and is checked against the OpenAPI document in the tests, so a route cannot go
+/// undocumented.
+macro_rules! endpoints {
+    ($($method:ident $path:literal => $handler:path,)*) => {
+        vec![$(Endpoint { method: Method::$method, path: $path, service: on(MethodFilter::$method, $handler) },)*]
+    };
+}
+
+fn endpoints() -> Vec<Endpoint> {
+    endpoints![
+        GET "/api/v1/openapi.json" => openapi_json,
+        GET "/api/v1/me" => reference::me,
+        GET "/api/v1/search" => reference::search,
+        GET "/api/v1/incidents" => incidents::list_incidents,
+        POST "/api/v1/incidents" => incidents::create_incident,
+        GET "/api/v1/incidents.csv" => incidents::export_incidents_csv,
+        GET "/api/v1/incidents/{id}" => incidents::get_incident,
+        PUT "/api/v1/incidents/{id}" => incidents::update_incident,
+        GET "/api/v1/incidents/{id}/violations" => incidents::incident_violations,
+        GET "/api/v1/incidents/{id}/sources" => incidents::incident_sources,
+        GET "/api/v1/incidents/{id}/history" => incidents::incident_history,
+        GET "/api/v1/persons" => persons::list_persons,
+        POST "/api/v1/persons" => persons::create_person,
+        GET "/api/v1/persons/{id}" => persons::get_person,
+        PUT "/api/v1/persons/{id}" => persons::update_person,
+        GET "/api/v1/persons/{id}/violations" => persons::person_violations,
+        GET "/api/v1/persons/{id}/history" => persons::person_history,
+        GET "/api/v1/groups" => groups::list_groups,
+        POST "/api/v1/groups" => groups::create_group,
+        GET "/api/v1/groups/{id}" => groups::get_group,
+        PUT "/api/v1/groups/{id}" => groups::update_group,
+        GET "/api/v1/groups/{id}/violations" => groups::group_violations,
+        GET "/api/v1/groups/{id}/history" => groups::group_history,
+        GET "/api/v1/vocabularies" => reference::all_vocabularies,
+        GET "/api/v1/vocabularies/{kind}" => reference::vocabulary,
+        POST "/api/v1/vocabularies/{kind}/terms" => reference::add_term,
+        GET "/api/v1/countries" => reference::countries,
+        GET "/api/v1/countries/resolve" => reference::resolve_country,
+    ]
+}
+
+/// The API router, merged into the application beside the pages. It has no session
+/// middleware: the bearer-token guard covers every route but the public ones, including
+/// the catch-all that answers unknown `/api/v1` paths with a JSON 404.
+pub fn routes(state: AppState) -> Router {
+    let (public, protected): (Vec<Endpoint>, Vec<Endpoint>) = endpoints().into_iter().partition(Endpoint::public);
+    let protected = protected
+        .into_iter()
+        .fold(Router::new(), |r, e| r.route(e.path, e.service))
+        .route("/api/v1", any(not_found))
+        .route("/api/v1/", any(not_found))
+        .route("/api/v1/{*rest}", any(not_found))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_bearer));
+    public
+        .into_iter()
+        .fold(Router::new(), |r, e| r.route(e.path, e.service))
+        .merge(protected)
+        .layer(axum::middleware::map_response(json_method_not_allowed))
+        .layer(axum::middleware::from_fn(auth::no_cookies))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// axum answers a known path with an unserved method by an empty 405; give it the
+/// API's JSON body (keeping the `Allow` header).
+async fn json_method_not_allowed(res: Response) -> Response {
+    if res.status() != StatusCode::METHOD_NOT_ALLOWED || res.headers().contains_key(header::CONTENT_TYPE) {
+        return res;
+    }
+    let allow = res.headers().get(header::ALLOW).cloned();
+    let mut json = ApiError::MethodNotAllowed.into_response();
+    if let Some(allow) = allow {
+        json.headers_mut().insert(header::ALLOW, allow);
+    }
+    json
+}
+
+/// 201 Created with a `Location` and the record as the caller may see it.
+fn created<T: Serialize>(location: String, body: T) -> Response {
+    let mut res = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+/// The language for labels in exports: the user's choice, else English.
+fn lang(user: &User) -> &'static str {
+    if user.language == "es" {
+        "es"
+    } else {
+        "en"
+    }
+}
+
+/// Registers the bearer-token scheme every operation (but the document) requires.
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token made on the account page: `Authorization: Bearer vgl_…`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document, assembled from the handlers' `#[utoipa::path]` annotations
+/// and the domain types' schemas.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Vigil API",
+        description = "Documenting attacks on human rights defenders. Every operation needs \
+            `Authorization: Bearer <token>`; what a token may read and change is its user's role, \
+            exactly as in the web interface, and sensitive fields the role may not see are `null`. \
+            Cookies are ignored. Edits carry the version they were based on and are refused \
+            with 409 if the record changed since. Errors are JSON: `{\"error\": \"<code>\", …}`."
+    ),
+    paths(
+        openapi_json,
+        reference::me,
+        reference::search,
+        incidents::list_incidents,
+        incidents::create_incident,
+        incidents::export_incidents_csv,
+        incidents::get_incident,
+        incidents::update_incident,
+        incidents::incident_violations,
+        incidents::incident_sources,
+        incidents::incident_history,
+        persons::list_persons,
+        persons::create_person,
+        persons::get_person,
+        persons::update_person,
+        persons::person_violations,
+        persons::person_history,
+        groups::list_groups,
+        groups::create_group,
+        groups::get_group,
+        groups::update_group,
+        groups::group_violations,
+        groups::group_history,
+        reference::all_vocabularies,
+        reference::vocabulary,
+        reference::add_term,
+        reference::countries,
+        reference::resolve_country,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerToken),
+    security(("bearer" = [])),
+    tags(
+        (name = "incidents", description = "Events: who did what to whom, when and where"),
+        (name = "persons", description = "Defenders, relatives, witnesses, named perpetrators"),
+        (name = "groups", description = "Organisations, communities, movements"),
+        (name = "vocabularies", description = "Classified lists with stable codes"),
+        (name = "countries", description = "ISO 3166-1 countries with M49 regions"),
+        (name = "search", description = "Full-text search within what the caller may see"),
+        (name = "account", description = "The token's own account"),
+        (name = "meta", description = "This document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// This document (OpenAPI 3.1). Served without a token.
+#[utoipa::path(
+    get, path = "/api/v1/openapi.json", tag = "meta",
+    security(()),
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
+)]
+async fn openapi_json() -> Response {
+    axum::Json(ApiDoc::openapi()).into_response()
+}
