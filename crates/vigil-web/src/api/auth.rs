@@ -58,7 +58,11 @@ pub async fn no_cookies(mut req: Request, next: Next) -> Response {
 
 /// Refuse requests without a live token (401, `WWW-Authenticate: Bearer`); otherwise
 /// put the token's [`Caller`] in the request.
-pub async fn require_bearer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn require_bearer(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let token_sent = req.headers().contains_key(header::AUTHORIZATION);
     let Some(token) = bearer(req.headers()) else {
         tracing::debug!(token_sent, "API request without a usable bearer token");
@@ -83,7 +87,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         // Only `require_bearer` puts a Caller here; without it, nobody is signed in.
-        parts.extensions.get::<Caller>().cloned().ok_or(ApiError::Unauthorized { token_sent: false })
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or(ApiError::Unauthorized { token_sent: false })
     }
 }
 

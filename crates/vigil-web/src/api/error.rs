@@ -35,14 +35,19 @@ pub struct ErrorBody {
 #[derive(Debug)]
 pub enum ApiError {
     /// No bearer token, or one that is unknown, revoked or belongs to a disabled user.
-    Unauthorized { token_sent: bool },
+    Unauthorized {
+        token_sent: bool,
+    },
     Forbidden,
     NotFound,
     MethodNotAllowed,
     Conflict(i64),
     Invalid(FieldErrors),
     /// The request could not be read (not JSON, wrong shape, bad query or path).
-    Malformed { field: Option<String>, detail: String },
+    Malformed {
+        field: Option<String>,
+        detail: String,
+    },
     TooLarge,
     Internal(String),
 }
@@ -67,7 +72,10 @@ impl From<FieldErrors> for ApiError {
 
 impl ApiError {
     pub fn malformed(detail: impl Into<String>) -> Self {
-        ApiError::Malformed { field: None, detail: detail.into() }
+        ApiError::Malformed {
+            field: None,
+            detail: detail.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -98,7 +106,13 @@ impl ApiError {
     }
 
     pub fn body(&self) -> ErrorBody {
-        let mut b = ErrorBody { error: self.code().to_owned(), fields: None, version: None, detail: None, field: None };
+        let mut b = ErrorBody {
+            error: self.code().to_owned(),
+            fields: None,
+            version: None,
+            detail: None,
+            field: None,
+        };
         match self {
             ApiError::Invalid(errs) => b.fields = Some(errs.0.clone()),
             ApiError::Conflict(v) => b.version = Some(*v),
@@ -131,8 +145,15 @@ impl IntoResponse for ApiError {
         let mut res = (self.status(), axum::Json(self.body())).into_response();
         if let ApiError::Unauthorized { token_sent } = self {
             // RFC 6750 §3: say which scheme, and whether the token itself was the problem.
-            let challenge = if token_sent { "Bearer realm=\"vigil\", error=\"invalid_token\"" } else { "Bearer realm=\"vigil\"" };
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+            let challenge = if token_sent {
+                "Bearer realm=\"vigil\", error=\"invalid_token\""
+            } else {
+                "Bearer realm=\"vigil\""
+            };
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
         }
         res
     }
@@ -146,14 +167,20 @@ pub type ApiResult<T> = Result<T, ApiError>;
 pub fn without_input(msg: &str) -> String {
     // serde_json appends the position; the caller reports it separately when useful.
     let msg = match msg.rfind(" at line ") {
-        Some(i) if msg.get(i..).is_some_and(|tail| tail.contains(" column ")) => msg.get(..i).unwrap_or(msg),
+        Some(i) if msg.get(i..).is_some_and(|tail| tail.contains(" column ")) => {
+            msg.get(..i).unwrap_or(msg)
+        }
         _ => msg,
     };
     let (head, tail) = match msg.find(", expected") {
         Some(i) => (msg.get(..i).unwrap_or(msg), msg.get(i..).unwrap_or("")),
         None => (msg, ""),
     };
-    let head = if head.starts_with("missing field") { head.to_owned() } else { blank_quoted(head) };
+    let head = if head.starts_with("missing field") {
+        head.to_owned()
+    } else {
+        blank_quoted(head)
+    };
     let mut out = format!("{head}{tail}");
     if out.chars().count() > 300 {
         out = out.chars().take(300).collect::<String>() + "…";
@@ -201,9 +228,18 @@ mod tests {
             without_input("unknown variant `secret`, expected `person` or `group`"),
             "unknown variant `…`, expected `person` or `group`"
         );
-        assert_eq!(without_input("missing field `title` at line 1 column 2"), "missing field `title`");
-        assert_eq!(without_input("invalid value: integer `1234`, expected u32"), "invalid value: integer `…`, expected u32");
-        assert_eq!(without_input("trailing characters at line 3 column 1"), "trailing characters");
+        assert_eq!(
+            without_input("missing field `title` at line 1 column 2"),
+            "missing field `title`"
+        );
+        assert_eq!(
+            without_input("invalid value: integer `1234`, expected u32"),
+            "invalid value: integer `…`, expected u32"
+        );
+        assert_eq!(
+            without_input("trailing characters at line 3 column 1"),
+            "trailing characters"
+        );
         assert_eq!(without_input("oops \"unterminated"), "oops \"…");
     }
 }

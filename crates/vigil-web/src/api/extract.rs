@@ -17,10 +17,18 @@ use super::error::{without_input, ApiError};
 pub struct Json<T>(pub T);
 
 fn is_json(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
@@ -29,7 +37,9 @@ fn is_json(headers: &HeaderMap) -> bool {
 fn safe_field(path: String) -> Option<String> {
     let ok = path != "."
         && path.len() <= 200
-        && path.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
     ok.then_some(path)
 }
 
@@ -42,7 +52,9 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !is_json(req.headers()) {
-            return Err(ApiError::malformed("the body must be JSON, sent with Content-Type: application/json"));
+            return Err(ApiError::malformed(
+                "the body must be JSON, sent with Content-Type: application/json",
+            ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|r| {
             if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -55,10 +67,22 @@ where
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let field = safe_field(e.path().to_string());
             let inner = e.inner();
-            let detail = format!("{} (line {}, column {})", without_input(&inner.to_string()), inner.line(), inner.column());
+            let detail = format!(
+                "{} (line {}, column {})",
+                without_input(&inner.to_string()),
+                inner.line(),
+                inner.column()
+            );
             ApiError::Malformed { field, detail }
         })?;
-        de.end().map_err(|e| ApiError::malformed(format!("{} (line {}, column {})", without_input(&e.to_string()), e.line(), e.column())))?;
+        de.end().map_err(|e| {
+            ApiError::malformed(format!(
+                "{} (line {}, column {})",
+                without_input(&e.to_string()),
+                e.line(),
+                e.column()
+            ))
+        })?;
         Ok(Json(value))
     }
 }
@@ -81,9 +105,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(q)
-            .map(Query)
-            .map_err(|e| ApiError::malformed(format!("query string: {}", without_input(&e.to_string()))))
+        serde_urlencoded::from_str(q).map(Query).map_err(|e| {
+            ApiError::malformed(format!("query string: {}", without_input(&e.to_string())))
+        })
     }
 }
 

@@ -4,7 +4,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use vigil_domain::model::{Group, GroupInput, VictimRef, VictimViolation, Version};
+use vigil_domain::model::{Group, GroupInput, Version, VictimRef, VictimViolation};
 use vigil_domain::search::Page;
 
 use super::auth::Caller;
@@ -31,10 +31,16 @@ pub struct GroupUpdate {
 /// List groups, by name.
 #[utoipa::path(
     get, path = "/api/v1/groups", tag = "groups",
-    responses((status = 200, body = Page<Group>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+    params(GroupQuery),
+    responses((status = 200, description = "OK", body = Page<Group>), (status = 400, description = "Invalid (`fields`) or malformed input", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody))
 )]
-pub(super) async fn list_groups(c: Caller, Query(q): Query<GroupQuery>) -> ApiResult<Json<Page<Group>>> {
-    Ok(Json(c.access.groups(&q.q, q.page.unwrap_or(1).max(1)).await?))
+pub(super) async fn list_groups(
+    c: Caller,
+    Query(q): Query<GroupQuery>,
+) -> ApiResult<Json<Page<Group>>> {
+    Ok(Json(
+        c.access.groups(&q.q, q.page.unwrap_or(1).max(1)).await?,
+    ))
 }
 
 /// Record a group.
@@ -42,10 +48,10 @@ pub(super) async fn list_groups(c: Caller, Query(q): Query<GroupQuery>) -> ApiRe
     post, path = "/api/v1/groups", tag = "groups",
     responses(
         (status = 201, description = "Recorded; `Location` names it", body = Group),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 413, body = ErrorBody),
+        (status = 400, description = "Invalid (`fields`) or malformed input", body = ErrorBody),
+        (status = 401, description = "No live bearer token", body = ErrorBody),
+        (status = 403, description = "The caller's role does not allow this", body = ErrorBody),
+        (status = 413, description = "Body larger than 2 MB", body = ErrorBody),
     )
 )]
 pub(super) async fn create_group(c: Caller, Json(input): Json<GroupInput>) -> ApiResult<Response> {
@@ -57,7 +63,7 @@ pub(super) async fn create_group(c: Caller, Json(input): Json<GroupInput>) -> Ap
 #[utoipa::path(
     get, path = "/api/v1/groups/{id}", tag = "groups",
     params(("id" = i64, Path, description = "Group id")),
-    responses((status = 200, body = Group), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, description = "OK", body = Group), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 404, description = "No such record", body = ErrorBody))
 )]
 pub(super) async fn get_group(c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Group>> {
     Ok(Json(c.access.group(id).await?))
@@ -69,14 +75,18 @@ pub(super) async fn get_group(c: Caller, Path(id): Path<i64>) -> ApiResult<Json<
     params(("id" = i64, Path, description = "Group id")),
     responses(
         (status = 200, description = "Saved", body = Group),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 400, description = "Invalid (`fields`) or malformed input", body = ErrorBody),
+        (status = 401, description = "No live bearer token", body = ErrorBody),
+        (status = 403, description = "The caller's role does not allow this", body = ErrorBody),
+        (status = 404, description = "No such record", body = ErrorBody),
         (status = 409, description = "Changed since read; `version` is the current one", body = ErrorBody),
     )
 )]
-pub(super) async fn update_group(c: Caller, Path(id): Path<i64>, Json(u): Json<GroupUpdate>) -> ApiResult<Json<Group>> {
+pub(super) async fn update_group(
+    c: Caller,
+    Path(id): Path<i64>,
+    Json(u): Json<GroupUpdate>,
+) -> ApiResult<Json<Group>> {
     Ok(Json(c.access.update_group(id, u.version, &u.group).await?))
 }
 
@@ -84,18 +94,23 @@ pub(super) async fn update_group(c: Caller, Path(id): Path<i64>, Json(u): Json<G
 #[utoipa::path(
     get, path = "/api/v1/groups/{id}/violations", tag = "groups",
     params(("id" = i64, Path, description = "Group id")),
-    responses((status = 200, body = Vec<VictimViolation>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, description = "OK", body = Vec<VictimViolation>), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 404, description = "No such record", body = ErrorBody))
 )]
-pub(super) async fn group_violations(c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Vec<VictimViolation>>> {
+pub(super) async fn group_violations(
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<VictimViolation>>> {
     c.access.group(id).await?;
-    Ok(Json(c.access.violations_against(VictimRef::Group(id)).await?))
+    Ok(Json(
+        c.access.violations_against(VictimRef::Group(id)).await?,
+    ))
 }
 
 /// Every saved version of a group's record.
 #[utoipa::path(
     get, path = "/api/v1/groups/{id}/history", tag = "groups",
     params(("id" = i64, Path, description = "Group id")),
-    responses((status = 200, body = Vec<Version>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, description = "OK", body = Vec<Version>), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 404, description = "No such record", body = ErrorBody))
 )]
 pub(super) async fn group_history(c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Vec<Version>>> {
     Ok(Json(c.access.history("group", id).await?))

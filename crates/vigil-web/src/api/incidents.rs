@@ -27,13 +27,17 @@ pub struct IncidentUpdate {
 /// query `q` searches narratives only for callers who may read them.
 #[utoipa::path(
     get, path = "/api/v1/incidents", tag = "incidents",
+    params(IncidentFilter),
     responses(
-        (status = 200, body = Page<IncidentSummary>),
+        (status = 200, description = "OK", body = Page<IncidentSummary>),
         (status = 400, description = "Bad query parameters", body = ErrorBody),
-        (status = 401, body = ErrorBody),
+        (status = 401, description = "No live bearer token", body = ErrorBody),
     )
 )]
-pub(super) async fn list_incidents(c: Caller, Query(f): Query<IncidentFilter>) -> ApiResult<Json<Page<IncidentSummary>>> {
+pub(super) async fn list_incidents(
+    c: Caller,
+    Query(f): Query<IncidentFilter>,
+) -> ApiResult<Json<Page<IncidentSummary>>> {
     Ok(Json(c.access.incidents(&f).await?))
 }
 
@@ -45,12 +49,15 @@ pub(super) async fn list_incidents(c: Caller, Query(f): Query<IncidentFilter>) -
     responses(
         (status = 201, description = "Recorded; `Location` names it", body = Incident),
         (status = 400, description = "Invalid (`fields`) or malformed body", body = ErrorBody),
-        (status = 401, body = ErrorBody),
+        (status = 401, description = "No live bearer token", body = ErrorBody),
         (status = 403, description = "The caller may not write", body = ErrorBody),
-        (status = 413, body = ErrorBody),
+        (status = 413, description = "Body larger than 2 MB", body = ErrorBody),
     )
 )]
-pub(super) async fn create_incident(c: Caller, Json(input): Json<IncidentInput>) -> ApiResult<Response> {
+pub(super) async fn create_incident(
+    c: Caller,
+    Json(input): Json<IncidentInput>,
+) -> ApiResult<Response> {
     let id = c.access.create_incident(&input).await?;
     let incident = c.access.incident(id).await?;
     Ok(created(format!("/api/v1/incidents/{id}"), incident))
@@ -62,7 +69,7 @@ pub(super) async fn create_incident(c: Caller, Json(input): Json<IncidentInput>)
 #[utoipa::path(
     get, path = "/api/v1/incidents/{id}", tag = "incidents",
     params(("id" = i64, Path, description = "Incident id")),
-    responses((status = 200, body = Incident), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, description = "OK", body = Incident), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 404, description = "No such record", body = ErrorBody))
 )]
 pub(super) async fn get_incident(c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Incident>> {
     Ok(Json(c.access.incident(id).await?))
@@ -74,14 +81,18 @@ pub(super) async fn get_incident(c: Caller, Path(id): Path<i64>) -> ApiResult<Js
     params(("id" = i64, Path, description = "Incident id")),
     responses(
         (status = 200, description = "Saved", body = Incident),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 400, description = "Invalid (`fields`) or malformed input", body = ErrorBody),
+        (status = 401, description = "No live bearer token", body = ErrorBody),
+        (status = 403, description = "The caller's role does not allow this", body = ErrorBody),
+        (status = 404, description = "No such record", body = ErrorBody),
         (status = 409, description = "Changed since read; `version` is the current one", body = ErrorBody),
     )
 )]
-pub(super) async fn update_incident(c: Caller, Path(id): Path<i64>, Json(u): Json<IncidentUpdate>) -> ApiResult<Json<Incident>> {
+pub(super) async fn update_incident(
+    c: Caller,
+    Path(id): Path<i64>,
+    Json(u): Json<IncidentUpdate>,
+) -> ApiResult<Json<Incident>> {
     c.access.update_incident(id, u.version, &u.incident).await?;
     Ok(Json(c.access.incident(id).await?))
 }
@@ -90,9 +101,12 @@ pub(super) async fn update_incident(c: Caller, Path(id): Path<i64>, Json(u): Jso
 #[utoipa::path(
     get, path = "/api/v1/incidents/{id}/violations", tag = "incidents",
     params(("id" = i64, Path, description = "Incident id")),
-    responses((status = 200, body = Vec<Violation>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, description = "OK", body = Vec<Violation>), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 404, description = "No such record", body = ErrorBody))
 )]
-pub(super) async fn incident_violations(c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Vec<Violation>>> {
+pub(super) async fn incident_violations(
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Violation>>> {
     Ok(Json(c.access.incident(id).await?.violations))
 }
 
@@ -100,9 +114,12 @@ pub(super) async fn incident_violations(c: Caller, Path(id): Path<i64>) -> ApiRe
 #[utoipa::path(
     get, path = "/api/v1/incidents/{id}/sources", tag = "incidents",
     params(("id" = i64, Path, description = "Incident id")),
-    responses((status = 200, body = Vec<Source>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, description = "OK", body = Vec<Source>), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 404, description = "No such record", body = ErrorBody))
 )]
-pub(super) async fn incident_sources(c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Vec<Source>>> {
+pub(super) async fn incident_sources(
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Source>>> {
     Ok(Json(c.access.incident(id).await?.sources))
 }
 
@@ -110,9 +127,12 @@ pub(super) async fn incident_sources(c: Caller, Path(id): Path<i64>) -> ApiResul
 #[utoipa::path(
     get, path = "/api/v1/incidents/{id}/history", tag = "incidents",
     params(("id" = i64, Path, description = "Incident id")),
-    responses((status = 200, body = Vec<Version>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, description = "OK", body = Vec<Version>), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 404, description = "No such record", body = ErrorBody))
 )]
-pub(super) async fn incident_history(c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Vec<Version>>> {
+pub(super) async fn incident_history(
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Version>>> {
     Ok(Json(c.access.history("incident", id).await?))
 }
 
@@ -121,23 +141,34 @@ pub(super) async fn incident_history(c: Caller, Path(id): Path<i64>) -> ApiResul
 /// spreadsheet would run as formulas are neutralised.
 #[utoipa::path(
     get, path = "/api/v1/incidents.csv", tag = "incidents",
+    params(IncidentFilter),
     responses(
         (status = 200, description = "CSV, UTF-8, header row first", content_type = "text/csv", body = String),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
+        (status = 400, description = "Invalid (`fields`) or malformed input", body = ErrorBody),
+        (status = 401, description = "No live bearer token", body = ErrorBody),
         (status = 403, description = "The caller may not export", body = ErrorBody),
     )
 )]
-pub(super) async fn export_incidents_csv(c: Caller, Query(f): Query<IncidentFilter>) -> ApiResult<Response> {
+pub(super) async fn export_incidents_csv(
+    c: Caller,
+    Query(f): Query<IncidentFilter>,
+) -> ApiResult<Response> {
     let list = c.access.export_incidents(&f).await?;
     let vocab = c.access.vocabularies().await?;
-    tracing::info!(user = c.access.actor().user_id, rows = list.len(), "API export");
+    tracing::info!(
+        user = c.access.actor().user_id,
+        rows = list.len(),
+        "API export"
+    );
     let body = crate::csv_export::incidents_csv(&list, &vocab, lang(&c.user));
     Ok((
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"vigil-incidents.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"vigil-incidents.csv\"",
+            ),
         ],
         body,
     )

@@ -96,14 +96,18 @@ fn endpoints() -> Vec<Endpoint> {
 /// middleware: the bearer-token guard covers every route but the public ones, including
 /// the catch-all that answers unknown `/api/v1` paths with a JSON 404.
 pub fn routes(state: AppState) -> Router {
-    let (public, protected): (Vec<Endpoint>, Vec<Endpoint>) = endpoints().into_iter().partition(Endpoint::public);
+    let (public, protected): (Vec<Endpoint>, Vec<Endpoint>) =
+        endpoints().into_iter().partition(Endpoint::public);
     let protected = protected
         .into_iter()
         .fold(Router::new(), |r, e| r.route(e.path, e.service))
         .route("/api/v1", any(not_found))
         .route("/api/v1/", any(not_found))
         .route("/api/v1/{*rest}", any(not_found))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_bearer));
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_bearer,
+        ));
     public
         .into_iter()
         .fold(Router::new(), |r, e| r.route(e.path, e.service))
@@ -120,7 +124,9 @@ async fn not_found() -> ApiError {
 /// axum answers a known path with an unserved method by an empty 405; give it the
 /// API's JSON body (keeping the `Allow` header).
 async fn json_method_not_allowed(res: Response) -> Response {
-    if res.status() != StatusCode::METHOD_NOT_ALLOWED || res.headers().contains_key(header::CONTENT_TYPE) {
+    if res.status() != StatusCode::METHOD_NOT_ALLOWED
+        || res.headers().contains_key(header::CONTENT_TYPE)
+    {
         return res;
     }
     let allow = res.headers().get(header::ALLOW).cloned();
@@ -160,7 +166,9 @@ impl Modify for BearerToken {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("An API token made on the account page: `Authorization: Bearer vgl_…`"))
+                    .description(Some(
+                        "An API token made on the account page: `Authorization: Bearer vgl_…`",
+                    ))
                     .build(),
             ),
         );

@@ -5,7 +5,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use vigil_domain::model::{Person, PersonInput, VictimRef, VictimViolation, Version};
+use vigil_domain::model::{Person, PersonInput, Version, VictimRef, VictimViolation};
 use vigil_domain::search::{Page, PersonFilter};
 
 use super::auth::Caller;
@@ -24,9 +24,13 @@ pub struct PersonUpdate {
 /// who may read them.
 #[utoipa::path(
     get, path = "/api/v1/persons", tag = "persons",
-    responses((status = 200, body = Page<Person>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+    params(PersonFilter),
+    responses((status = 200, description = "OK", body = Page<Person>), (status = 400, description = "Invalid (`fields`) or malformed input", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody))
 )]
-pub(super) async fn list_persons(c: Caller, Query(f): Query<PersonFilter>) -> ApiResult<Json<Page<Person>>> {
+pub(super) async fn list_persons(
+    c: Caller,
+    Query(f): Query<PersonFilter>,
+) -> ApiResult<Json<Page<Person>>> {
     Ok(Json(c.access.persons(&f).await?))
 }
 
@@ -35,13 +39,16 @@ pub(super) async fn list_persons(c: Caller, Query(f): Query<PersonFilter>) -> Ap
     post, path = "/api/v1/persons", tag = "persons",
     responses(
         (status = 201, description = "Recorded; `Location` names it", body = Person),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 413, body = ErrorBody),
+        (status = 400, description = "Invalid (`fields`) or malformed input", body = ErrorBody),
+        (status = 401, description = "No live bearer token", body = ErrorBody),
+        (status = 403, description = "The caller's role does not allow this", body = ErrorBody),
+        (status = 413, description = "Body larger than 2 MB", body = ErrorBody),
     )
 )]
-pub(super) async fn create_person(c: Caller, Json(input): Json<PersonInput>) -> ApiResult<Response> {
+pub(super) async fn create_person(
+    c: Caller,
+    Json(input): Json<PersonInput>,
+) -> ApiResult<Response> {
     let p = c.access.create_person(&input).await?;
     // Read back through the caller's access, so the answer is redacted like any read.
     let p = c.access.person(p.id).await?;
@@ -52,7 +59,7 @@ pub(super) async fn create_person(c: Caller, Json(input): Json<PersonInput>) -> 
 #[utoipa::path(
     get, path = "/api/v1/persons/{id}", tag = "persons",
     params(("id" = i64, Path, description = "Person id")),
-    responses((status = 200, body = Person), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, description = "OK", body = Person), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 404, description = "No such record", body = ErrorBody))
 )]
 pub(super) async fn get_person(c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Person>> {
     Ok(Json(c.access.person(id).await?))
@@ -64,14 +71,18 @@ pub(super) async fn get_person(c: Caller, Path(id): Path<i64>) -> ApiResult<Json
     params(("id" = i64, Path, description = "Person id")),
     responses(
         (status = 200, description = "Saved", body = Person),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 400, description = "Invalid (`fields`) or malformed input", body = ErrorBody),
+        (status = 401, description = "No live bearer token", body = ErrorBody),
+        (status = 403, description = "The caller's role does not allow this", body = ErrorBody),
+        (status = 404, description = "No such record", body = ErrorBody),
         (status = 409, description = "Changed since read; `version` is the current one", body = ErrorBody),
     )
 )]
-pub(super) async fn update_person(c: Caller, Path(id): Path<i64>, Json(u): Json<PersonUpdate>) -> ApiResult<Json<Person>> {
+pub(super) async fn update_person(
+    c: Caller,
+    Path(id): Path<i64>,
+    Json(u): Json<PersonUpdate>,
+) -> ApiResult<Json<Person>> {
     c.access.update_person(id, u.version, &u.person).await?;
     Ok(Json(c.access.person(id).await?))
 }
@@ -80,19 +91,27 @@ pub(super) async fn update_person(c: Caller, Path(id): Path<i64>, Json(u): Json<
 #[utoipa::path(
     get, path = "/api/v1/persons/{id}/violations", tag = "persons",
     params(("id" = i64, Path, description = "Person id")),
-    responses((status = 200, body = Vec<VictimViolation>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, description = "OK", body = Vec<VictimViolation>), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 404, description = "No such record", body = ErrorBody))
 )]
-pub(super) async fn person_violations(c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Vec<VictimViolation>>> {
+pub(super) async fn person_violations(
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<VictimViolation>>> {
     c.access.person(id).await?;
-    Ok(Json(c.access.violations_against(VictimRef::Person(id)).await?))
+    Ok(Json(
+        c.access.violations_against(VictimRef::Person(id)).await?,
+    ))
 }
 
 /// Every saved version of a person's record.
 #[utoipa::path(
     get, path = "/api/v1/persons/{id}/history", tag = "persons",
     params(("id" = i64, Path, description = "Person id")),
-    responses((status = 200, body = Vec<Version>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, description = "OK", body = Vec<Version>), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 404, description = "No such record", body = ErrorBody))
 )]
-pub(super) async fn person_history(c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Vec<Version>>> {
+pub(super) async fn person_history(
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Version>>> {
     Ok(Json(c.access.history("person", id).await?))
 }

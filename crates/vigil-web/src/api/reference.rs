@@ -25,7 +25,7 @@ fn kind(code: &str) -> ApiResult<VocabKind> {
 /// Every vocabulary term, built-in and added, with English and Spanish labels.
 #[utoipa::path(
     get, path = "/api/v1/vocabularies", tag = "vocabularies",
-    responses((status = 200, body = Vec<Term>), (status = 401, body = ErrorBody))
+    responses((status = 200, description = "OK", body = Vec<Term>), (status = 401, description = "No live bearer token", body = ErrorBody))
 )]
 pub(super) async fn all_vocabularies(c: Caller) -> ApiResult<Json<Vec<Term>>> {
     Ok(Json(c.access.vocabularies().await?.all().to_vec()))
@@ -35,11 +35,13 @@ pub(super) async fn all_vocabularies(c: Caller) -> ApiResult<Json<Vec<Term>>> {
 #[utoipa::path(
     get, path = "/api/v1/vocabularies/{kind}", tag = "vocabularies",
     params(("kind" = VocabKind, Path, description = "Which vocabulary")),
-    responses((status = 200, body = Vec<Term>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, description = "OK", body = Vec<Term>), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 404, description = "No such record", body = ErrorBody))
 )]
 pub(super) async fn vocabulary(c: Caller, Path(k): Path<String>) -> ApiResult<Json<Vec<Term>>> {
     let k = kind(&k)?;
-    Ok(Json(c.access.vocabularies().await?.of(k).cloned().collect()))
+    Ok(Json(
+        c.access.vocabularies().await?.of(k).cloned().collect(),
+    ))
 }
 
 /// A term to add to a vocabulary.
@@ -61,16 +63,27 @@ pub struct NewTerm {
     responses(
         (status = 201, description = "Added", body = Term),
         (status = 400, description = "Bad or taken code, missing label", body = ErrorBody),
-        (status = 401, body = ErrorBody),
+        (status = 401, description = "No live bearer token", body = ErrorBody),
         (status = 403, description = "Not an administrator", body = ErrorBody),
         (status = 404, description = "No such vocabulary", body = ErrorBody),
     )
 )]
-pub(super) async fn add_term(c: Caller, Path(k): Path<String>, Json(t): Json<NewTerm>) -> ApiResult<Response> {
+pub(super) async fn add_term(
+    c: Caller,
+    Path(k): Path<String>,
+    Json(t): Json<NewTerm>,
+) -> ApiResult<Response> {
     let k = kind(&k)?;
     let code = t.code.trim().to_owned();
     c.access
-        .add_term(Term { kind: k, code: code.clone(), label_en: t.label_en, label_es: t.label_es, builtin: false, attrs: t.attrs })
+        .add_term(Term {
+            kind: k,
+            code: code.clone(),
+            label_en: t.label_en,
+            label_es: t.label_es,
+            builtin: false,
+            attrs: t.attrs,
+        })
         .await?;
     let vocab = c.access.vocabularies().await?;
     let term = vocab.get(k, &code).cloned().ok_or(ApiError::NotFound)?;
@@ -80,7 +93,7 @@ pub(super) async fn add_term(c: Caller, Path(k): Path<String>, Json(t): Json<New
 /// Every country Vigil knows (ISO 3166-1), with M49 regions.
 #[utoipa::path(
     get, path = "/api/v1/countries", tag = "countries",
-    responses((status = 200, body = Vec<Country>), (status = 401, body = ErrorBody))
+    responses((status = 200, description = "OK", body = Vec<Country>), (status = 401, description = "No live bearer token", body = ErrorBody))
 )]
 pub(super) async fn countries(_c: Caller) -> Json<Vec<Country>> {
     Json(Countries::get().all().to_vec())
@@ -96,10 +109,18 @@ pub struct ResolveQuery {
 /// The country a code or name stands for.
 #[utoipa::path(
     get, path = "/api/v1/countries/resolve", tag = "countries",
-    responses((status = 200, body = Country), (status = 401, body = ErrorBody), (status = 404, description = "No country by that code or name", body = ErrorBody))
+    params(ResolveQuery),
+    responses((status = 200, description = "OK", body = Country), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 404, description = "No country by that code or name", body = ErrorBody))
 )]
-pub(super) async fn resolve_country(_c: Caller, Query(q): Query<ResolveQuery>) -> ApiResult<Json<Country>> {
-    Countries::get().resolve(&q.q).cloned().map(Json).ok_or(ApiError::NotFound)
+pub(super) async fn resolve_country(
+    _c: Caller,
+    Query(q): Query<ResolveQuery>,
+) -> ApiResult<Json<Country>> {
+    Countries::get()
+        .resolve(&q.q)
+        .cloned()
+        .map(Json)
+        .ok_or(ApiError::NotFound)
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -123,21 +144,39 @@ pub struct SearchResults {
 /// name the caller cannot see never makes a record turn up.
 #[utoipa::path(
     get, path = "/api/v1/search", tag = "search",
+    params(SearchQuery),
     responses(
-        (status = 200, body = SearchResults),
+        (status = 200, description = "OK", body = SearchResults),
         (status = 400, description = "`q` is empty", body = ErrorBody),
-        (status = 401, body = ErrorBody),
+        (status = 401, description = "No live bearer token", body = ErrorBody),
     )
 )]
-pub(super) async fn search(c: Caller, Query(q): Query<SearchQuery>) -> ApiResult<Json<SearchResults>> {
+pub(super) async fn search(
+    c: Caller,
+    Query(q): Query<SearchQuery>,
+) -> ApiResult<Json<SearchResults>> {
     let words = q.q.trim();
     if words.is_empty() {
         let mut e = FieldErrors::default();
         e.add("q", "err-required", None);
         return Err(e.into());
     }
-    let incidents = c.access.incidents(&IncidentFilter { q: words.to_owned(), page: q.page, ..Default::default() }).await?;
-    let persons = c.access.persons(&PersonFilter { q: words.to_owned(), page: q.page, ..Default::default() }).await?;
+    let incidents = c
+        .access
+        .incidents(&IncidentFilter {
+            q: words.to_owned(),
+            page: q.page,
+            ..Default::default()
+        })
+        .await?;
+    let persons = c
+        .access
+        .persons(&PersonFilter {
+            q: words.to_owned(),
+            page: q.page,
+            ..Default::default()
+        })
+        .await?;
     Ok(Json(SearchResults { incidents, persons }))
 }
 
@@ -160,7 +199,7 @@ pub struct Me {
 /// The caller's own account.
 #[utoipa::path(
     get, path = "/api/v1/me", tag = "account",
-    responses((status = 200, body = Me), (status = 401, body = ErrorBody))
+    responses((status = 200, description = "OK", body = Me), (status = 401, description = "No live bearer token", body = ErrorBody))
 )]
 pub(super) async fn me(c: Caller) -> Json<Me> {
     let a = &c.access;

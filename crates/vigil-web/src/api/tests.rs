@@ -2,7 +2,12 @@
 //! SQLite store per test: tokens, reading and writing as different roles, redaction,
 //! errors, and the OpenAPI document against the routes actually served.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::sync::Arc;
 
@@ -41,16 +46,26 @@ struct Res {
 
 impl Res {
     fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }
 
 async fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
-    let config = StoreConfig::Sqlite { path: dir.path().join("vigil.db"), key: Zeroizing::new([7u8; 32]) };
+    let config = StoreConfig::Sqlite {
+        path: dir.path().join("vigil.db"),
+        key: Zeroizing::new([7u8; 32]),
+    };
     let store = Store::open(config, Arc::new(SystemClock)).await.unwrap();
     let router = crate::router(store.clone(), crate::WebConfig::default());
-    App { router, store, _dir: dir }
+    App {
+        router,
+        store,
+        _dir: dir,
+    }
 }
 
 impl App {
@@ -78,7 +93,12 @@ impl App {
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Res { status, headers, text, json }
+        Res {
+            status,
+            headers,
+            text,
+            json,
+        }
     }
 
     async fn call(&self, method: &str, uri: &str, token: Option<&str>, body: Option<Value>) -> Res {
@@ -101,7 +121,14 @@ impl App {
     }
 
     /// A raw body with the given content type.
-    async fn raw(&self, method: &str, uri: &str, token: &str, content_type: &str, body: impl Into<Body>) -> Res {
+    async fn raw(
+        &self,
+        method: &str,
+        uri: &str,
+        token: &str,
+        content_type: &str,
+        body: impl Into<Body>,
+    ) -> Res {
         let req = Request::builder()
             .method(method)
             .uri(uri)
@@ -114,12 +141,26 @@ impl App {
 
     /// A person, a group and an incident against both, recorded by `token` over the API.
     async fn record_story(&self, token: &str) -> (i64, i64, i64) {
-        let p = self.call("POST", "/api/v1/persons", Some(token), Some(person_json())).await;
+        let p = self
+            .call("POST", "/api/v1/persons", Some(token), Some(person_json()))
+            .await;
         assert_eq!(p.status, StatusCode::CREATED, "{}", p.text);
-        let g = self.call("POST", "/api/v1/groups", Some(token), Some(group_json())).await;
+        let g = self
+            .call("POST", "/api/v1/groups", Some(token), Some(group_json()))
+            .await;
         assert_eq!(g.status, StatusCode::CREATED, "{}", g.text);
-        let (pid, gid) = (p.json["id"].as_i64().unwrap(), g.json["id"].as_i64().unwrap());
-        let i = self.call("POST", "/api/v1/incidents", Some(token), Some(incident_json(pid, gid))).await;
+        let (pid, gid) = (
+            p.json["id"].as_i64().unwrap(),
+            g.json["id"].as_i64().unwrap(),
+        );
+        let i = self
+            .call(
+                "POST",
+                "/api/v1/incidents",
+                Some(token),
+                Some(incident_json(pid, gid)),
+            )
+            .await;
         assert_eq!(i.status, StatusCode::CREATED, "{}", i.text);
         (pid, gid, i.json["id"].as_i64().unwrap())
     }
@@ -160,7 +201,8 @@ fn incident_json(person: i64, group: i64) -> Value {
 
 /// A concrete URL for a route pattern.
 fn concrete(path: &str) -> String {
-    path.replace("{id}", "1").replace("{kind}", "violation_type")
+    path.replace("{id}", "1")
+        .replace("{kind}", "violation_type")
 }
 
 // ---------------------------------------------------------------- authentication
@@ -173,14 +215,23 @@ async fn requests_without_a_live_token_are_refused() {
     let none = app.call("GET", "/api/v1/incidents", None, None).await;
     assert_eq!(none.status, StatusCode::UNAUTHORIZED);
     assert_eq!(none.json, json!({ "error": "unauthorized" }));
-    assert!(none.header("www-authenticate").starts_with("Bearer"), "{:?}", none.headers);
+    assert!(
+        none.header("www-authenticate").starts_with("Bearer"),
+        "{:?}",
+        none.headers
+    );
 
-    let bad = app.call("GET", "/api/v1/incidents", Some("vgl_0000"), None).await;
+    let bad = app
+        .call("GET", "/api/v1/incidents", Some("vgl_0000"), None)
+        .await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert_eq!(bad.json["error"], "unauthorized");
     assert!(bad.header("www-authenticate").contains("invalid_token"));
 
-    let basic = Request::get("/api/v1/incidents").header("authorization", "Basic ZG9yYTpzZWNyZXQ=").body(Body::empty()).unwrap();
+    let basic = Request::get("/api/v1/incidents")
+        .header("authorization", "Basic ZG9yYTpzZWNyZXQ=")
+        .body(Body::empty())
+        .unwrap();
     assert_eq!(app.send(basic).await.status, StatusCode::UNAUTHORIZED);
 
     let me = app.get("/api/v1/me", &token).await;
@@ -191,32 +242,54 @@ async fn requests_without_a_live_token_are_refused() {
 
     // Revoked: the same token stops working at once.
     let listed = app.store.api_tokens(user.id).await.unwrap();
-    app.store.revoke_api_token(user.id, listed[0].id).await.unwrap();
+    app.store
+        .revoke_api_token(user.id, listed[0].id)
+        .await
+        .unwrap();
     let revoked = app.get("/api/v1/me", &token).await;
     assert_eq!(revoked.status, StatusCode::UNAUTHORIZED);
     assert_eq!(revoked.json["error"], "unauthorized");
 
     // A disabled account's tokens die with it.
     let (other, other_token) = app.user("omar", Role::Viewer).await;
-    assert_eq!(app.get("/api/v1/me", &other_token).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/me", &other_token).await.status,
+        StatusCode::OK
+    );
     app.store.set_user_disabled(other.id, true).await.unwrap();
-    assert_eq!(app.get("/api/v1/me", &other_token).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/v1/me", &other_token).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
 async fn every_route_but_the_document_needs_a_token() {
     let app = app().await;
     for e in endpoints() {
-        let res = app.call(e.method.as_str(), &concrete(e.path), None, None).await;
+        let res = app
+            .call(e.method.as_str(), &concrete(e.path), None, None)
+            .await;
         if e.public() {
             assert_eq!(res.status, StatusCode::OK, "{} {}", e.method, e.path);
         } else {
-            assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{} {}", e.method, e.path);
+            assert_eq!(
+                res.status,
+                StatusCode::UNAUTHORIZED,
+                "{} {}",
+                e.method,
+                e.path
+            );
             assert_eq!(res.json["error"], "unauthorized", "{} {}", e.method, e.path);
         }
     }
     // Unknown API paths too: nothing is revealed before the token is checked…
-    assert_eq!(app.call("GET", "/api/v1/nothing/here", None, None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.call("GET", "/api/v1/nothing/here", None, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
     // …and afterwards it is a JSON 404, not the login page.
     let (_, token) = app.user("dora", Role::Documenter).await;
     let missing = app.get("/api/v1/nothing/here", &token).await;
@@ -233,11 +306,25 @@ async fn cookies_are_ignored_by_the_api() {
     let cookie = format!("vigil_session={session}");
 
     // The same cookie opens the pages…
-    let page = app.send(Request::get("/incidents").header("cookie", &cookie).body(Body::empty()).unwrap()).await;
+    let page = app
+        .send(
+            Request::get("/incidents")
+                .header("cookie", &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(page.status, StatusCode::OK);
 
     // …but not the API, for reading or writing.
-    let read = app.send(Request::get("/api/v1/me").header("cookie", &cookie).body(Body::empty()).unwrap()).await;
+    let read = app
+        .send(
+            Request::get("/api/v1/me")
+                .header("cookie", &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(read.status, StatusCode::UNAUTHORIZED);
     assert_eq!(read.json["error"], "unauthorized");
     let write = Request::post("/api/v1/groups")
@@ -257,7 +344,11 @@ async fn cookies_are_ignored_by_the_api() {
     let both = app.send(both).await;
     assert_eq!(both.status, StatusCode::FORBIDDEN);
     assert_eq!(both.json, json!({ "error": "forbidden" }));
-    let me = Request::get("/api/v1/me").header("cookie", &cookie).header("authorization", format!("Bearer {viewer_token}")).body(Body::empty()).unwrap();
+    let me = Request::get("/api/v1/me")
+        .header("cookie", &cookie)
+        .header("authorization", format!("Bearer {viewer_token}"))
+        .body(Body::empty())
+        .unwrap();
     assert_eq!(app.send(me).await.json["username"], "vera");
 }
 
@@ -268,19 +359,30 @@ async fn a_documenter_records_and_reads_back_a_person_a_group_and_an_incident() 
     let app = app().await;
     let (_, token) = app.user("dora", Role::Documenter).await;
 
-    let p = app.call("POST", "/api/v1/persons", Some(&token), Some(person_json())).await;
+    let p = app
+        .call("POST", "/api/v1/persons", Some(&token), Some(person_json()))
+        .await;
     assert_eq!(p.status, StatusCode::CREATED, "{}", p.text);
     let pid = p.json["id"].as_i64().unwrap();
     assert_eq!(p.header("location"), format!("/api/v1/persons/{pid}"));
     assert!(p.json["code"].as_str().unwrap().starts_with("HRD-"));
     assert_eq!(p.json["legal_name"], format!("Berta {SURNAME}"));
 
-    let g = app.call("POST", "/api/v1/groups", Some(&token), Some(group_json())).await;
+    let g = app
+        .call("POST", "/api/v1/groups", Some(&token), Some(group_json()))
+        .await;
     assert_eq!(g.status, StatusCode::CREATED, "{}", g.text);
     let gid = g.json["id"].as_i64().unwrap();
     assert_eq!(g.json["country"], "CO");
 
-    let i = app.call("POST", "/api/v1/incidents", Some(&token), Some(incident_json(pid, gid))).await;
+    let i = app
+        .call(
+            "POST",
+            "/api/v1/incidents",
+            Some(&token),
+            Some(incident_json(pid, gid)),
+        )
+        .await;
     assert_eq!(i.status, StatusCode::CREATED, "{}", i.text);
     let id = i.json["id"].as_i64().unwrap();
     assert_eq!(i.header("location"), format!("/api/v1/incidents/{id}"));
@@ -288,57 +390,150 @@ async fn a_documenter_records_and_reads_back_a_person_a_group_and_an_incident() 
     let got = app.get(&format!("/api/v1/incidents/{id}"), &token).await;
     assert_eq!(got.status, StatusCode::OK);
     let inc = &got.json;
-    assert_eq!(inc["title"], "Land defender threatened at a community meeting");
+    assert_eq!(
+        inc["title"],
+        "Land defender threatened at a community meeting"
+    );
     assert!(inc["narrative"].as_str().unwrap().contains(NARRATIVE_WORD));
-    assert_eq!((inc["country"].as_str(), inc["region"].as_str()), (Some("CO"), Some("Cauca")));
+    assert_eq!(
+        (inc["country"].as_str(), inc["region"].as_str()),
+        (Some("CO"), Some("Cauca"))
+    );
     assert_eq!(inc["redacted"], false);
-    assert_eq!(inc["violations"][0]["victim"]["victim"], json!({ "kind": "person", "id": pid }));
-    assert_eq!(inc["violations"][0]["victim"]["name"], format!("Berta {SURNAME}"));
-    assert_eq!(inc["violations"][1]["victim"]["victim"], json!({ "kind": "group", "id": gid }));
+    assert_eq!(
+        inc["violations"][0]["victim"]["victim"],
+        json!({ "kind": "person", "id": pid })
+    );
+    assert_eq!(
+        inc["violations"][0]["victim"]["name"],
+        format!("Berta {SURNAME}")
+    );
+    assert_eq!(
+        inc["violations"][1]["victim"]["victim"],
+        json!({ "kind": "group", "id": gid })
+    );
 
-    let violations = app.get(&format!("/api/v1/incidents/{id}/violations"), &token).await;
+    let violations = app
+        .get(&format!("/api/v1/incidents/{id}/violations"), &token)
+        .await;
     assert_eq!(violations.json.as_array().map(Vec::len), Some(2));
-    let sources = app.get(&format!("/api/v1/incidents/{id}/sources"), &token).await;
+    let sources = app
+        .get(&format!("/api/v1/incidents/{id}/sources"), &token)
+        .await;
     assert_eq!(sources.json[0]["origin"], "Brother of the victim");
     let list = app.get("/api/v1/incidents?country=CO", &token).await;
     assert_eq!(list.json["total"], 1);
     assert_eq!(list.json["items"][0]["id"], id);
-    assert_eq!(app.get("/api/v1/incidents?country=PE", &token).await.json["total"], 0);
-    assert_eq!(app.get(&format!("/api/v1/persons/{pid}/violations"), &token).await.json[0]["incident_id"], id);
-    assert_eq!(app.get(&format!("/api/v1/groups/{gid}/violations"), &token).await.json[0]["violation_type"], "threat");
+    assert_eq!(
+        app.get("/api/v1/incidents?country=PE", &token).await.json["total"],
+        0
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/persons/{pid}/violations"), &token)
+            .await
+            .json[0]["incident_id"],
+        id
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/groups/{gid}/violations"), &token)
+            .await
+            .json[0]["violation_type"],
+        "threat"
+    );
     assert_eq!(app.get("/api/v1/persons", &token).await.json["total"], 1);
-    assert_eq!(app.get("/api/v1/groups?q=Consejo", &token).await.json["total"], 1);
+    assert_eq!(
+        app.get("/api/v1/groups?q=Consejo", &token).await.json["total"],
+        1
+    );
 
     // Edit with the version read; a second edit based on the same version conflicts.
     let version = inc["version"].as_i64().unwrap();
     let mut changed = incident_json(pid, gid);
     changed["title"] = json!("Land defender threatened at a council meeting");
-    let put = app.call("PUT", &format!("/api/v1/incidents/{id}"), Some(&token), Some(json!({ "version": version, "incident": changed }))).await;
+    let put = app
+        .call(
+            "PUT",
+            &format!("/api/v1/incidents/{id}"),
+            Some(&token),
+            Some(json!({ "version": version, "incident": changed })),
+        )
+        .await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.text);
-    assert_eq!(put.json["title"], "Land defender threatened at a council meeting");
+    assert_eq!(
+        put.json["title"],
+        "Land defender threatened at a council meeting"
+    );
     let now = put.json["version"].as_i64().unwrap();
     assert!(now > version);
-    let stale = app.call("PUT", &format!("/api/v1/incidents/{id}"), Some(&token), Some(json!({ "version": version, "incident": incident_json(pid, gid) }))).await;
+    let stale = app
+        .call(
+            "PUT",
+            &format!("/api/v1/incidents/{id}"),
+            Some(&token),
+            Some(json!({ "version": version, "incident": incident_json(pid, gid) })),
+        )
+        .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert_eq!(stale.json, json!({ "error": "conflict", "version": now }));
-    let history = app.get(&format!("/api/v1/incidents/{id}/history"), &token).await;
-    assert_eq!(history.json.as_array().map(Vec::len), Some(2), "{}", history.text);
+    let history = app
+        .get(&format!("/api/v1/incidents/{id}/history"), &token)
+        .await;
+    assert_eq!(
+        history.json.as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        history.text
+    );
 
     let mut person = person_json();
     person["birth_year"] = json!(1980);
-    let put = app.call("PUT", &format!("/api/v1/persons/{pid}"), Some(&token), Some(json!({ "version": p.json["version"], "person": person }))).await;
+    let put = app
+        .call(
+            "PUT",
+            &format!("/api/v1/persons/{pid}"),
+            Some(&token),
+            Some(json!({ "version": p.json["version"], "person": person })),
+        )
+        .await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.text);
     assert_eq!(put.json["birth_year"], 1980);
-    assert!(!app.get(&format!("/api/v1/persons/{pid}/history"), &token).await.json.as_array().unwrap().is_empty());
+    assert!(!app
+        .get(&format!("/api/v1/persons/{pid}/history"), &token)
+        .await
+        .json
+        .as_array()
+        .unwrap()
+        .is_empty());
 
     let mut group = group_json();
     group["description"] = json!("Afro-Colombian community council");
-    let put = app.call("PUT", &format!("/api/v1/groups/{gid}"), Some(&token), Some(json!({ "version": g.json["version"], "group": group }))).await;
+    let put = app
+        .call(
+            "PUT",
+            &format!("/api/v1/groups/{gid}"),
+            Some(&token),
+            Some(json!({ "version": g.json["version"], "group": group })),
+        )
+        .await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.text);
-    assert_eq!(app.get(&format!("/api/v1/groups/{gid}"), &token).await.json["description"], "Afro-Colombian community council");
-    assert!(!app.get(&format!("/api/v1/groups/{gid}/history"), &token).await.json.as_array().unwrap().is_empty());
+    assert_eq!(
+        app.get(&format!("/api/v1/groups/{gid}"), &token).await.json["description"],
+        "Afro-Colombian community council"
+    );
+    assert!(!app
+        .get(&format!("/api/v1/groups/{gid}/history"), &token)
+        .await
+        .json
+        .as_array()
+        .unwrap()
+        .is_empty());
 
-    for missing in ["/api/v1/incidents/999", "/api/v1/persons/999", "/api/v1/groups/999/violations", "/api/v1/persons/999/history"] {
+    for missing in [
+        "/api/v1/incidents/999",
+        "/api/v1/persons/999",
+        "/api/v1/groups/999/violations",
+        "/api/v1/persons/999/history",
+    ] {
         let res = app.get(missing, &token).await;
         assert_eq!(res.status, StatusCode::NOT_FOUND, "{missing}");
         assert_eq!(res.json, json!({ "error": "not_found" }));
@@ -358,28 +553,60 @@ async fn a_viewer_cannot_read_a_narrative_or_a_legal_name_through_any_route() {
     assert_eq!(inc.json["narrative"], Value::Null);
     assert_eq!(inc.json["redacted"], true);
     assert_eq!(inc.json["violations"][0]["victim"]["name"], Value::Null);
-    let violations = app.get(&format!("/api/v1/incidents/{id}/violations"), &viewer).await;
+    let violations = app
+        .get(&format!("/api/v1/incidents/{id}/violations"), &viewer)
+        .await;
     assert_eq!(violations.json[0]["victim"]["name"], Value::Null);
 
     let person = app.get(&format!("/api/v1/persons/{pid}"), &viewer).await;
     assert_eq!(person.json["legal_name"], Value::Null);
     assert_eq!(person.json["contacts"], Value::Null);
     assert_eq!(person.json["redacted"], true);
-    assert_eq!(app.get("/api/v1/persons", &viewer).await.json["items"][0]["legal_name"], Value::Null);
+    assert_eq!(
+        app.get("/api/v1/persons", &viewer).await.json["items"][0]["legal_name"],
+        Value::Null
+    );
 
     // Search matches only what the reader may see: the documenter finds the narrative
     // word and the surname, the viewer finds neither.
-    let found = app.get(&format!("/api/v1/search?q={NARRATIVE_WORD}"), &doc).await;
+    let found = app
+        .get(&format!("/api/v1/search?q={NARRATIVE_WORD}"), &doc)
+        .await;
     assert_eq!(found.json["incidents"]["total"], 1, "{}", found.text);
-    let hidden = app.get(&format!("/api/v1/search?q={NARRATIVE_WORD}"), &viewer).await;
+    let hidden = app
+        .get(&format!("/api/v1/search?q={NARRATIVE_WORD}"), &viewer)
+        .await;
     assert_eq!(hidden.status, StatusCode::OK);
     assert_eq!(hidden.json["incidents"]["total"], 0);
-    assert_eq!(app.get(&format!("/api/v1/incidents?q={NARRATIVE_WORD}"), &viewer).await.json["total"], 0);
-    assert_eq!(app.get(&format!("/api/v1/search?q={SURNAME}"), &doc).await.json["persons"]["total"], 1);
-    assert_eq!(app.get(&format!("/api/v1/search?q={SURNAME}"), &viewer).await.json["persons"]["total"], 0);
-    assert_eq!(app.get(&format!("/api/v1/persons?q={SURNAME}"), &viewer).await.json["total"], 0);
+    assert_eq!(
+        app.get(&format!("/api/v1/incidents?q={NARRATIVE_WORD}"), &viewer)
+            .await
+            .json["total"],
+        0
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/search?q={SURNAME}"), &doc)
+            .await
+            .json["persons"]["total"],
+        1
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/search?q={SURNAME}"), &viewer)
+            .await
+            .json["persons"]["total"],
+        0
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/persons?q={SURNAME}"), &viewer)
+            .await
+            .json["total"],
+        0
+    );
     // The title is not sensitive: both find it.
-    assert_eq!(app.get("/api/v1/search?q=council", &viewer).await.json["incidents"]["total"], 1);
+    assert_eq!(
+        app.get("/api/v1/search?q=community", &viewer).await.json["incidents"]["total"],
+        1
+    );
 
     // Export needs the export right; an analyst has it but not the sensitive fields.
     let csv = app.get("/api/v1/incidents.csv", &viewer).await;
@@ -388,7 +615,11 @@ async fn a_viewer_cannot_read_a_narrative_or_a_legal_name_through_any_route() {
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.header("content-type").starts_with("text/csv"));
     assert!(csv.text.contains("Land defender threatened"));
-    assert!(!csv.text.contains(NARRATIVE_WORD) && !csv.text.contains(SURNAME), "{}", csv.text);
+    assert!(
+        !csv.text.contains(NARRATIVE_WORD) && !csv.text.contains(SURNAME),
+        "{}",
+        csv.text
+    );
     let full = app.get("/api/v1/incidents.csv", &doc).await;
     assert!(full.text.contains(NARRATIVE_WORD));
 
@@ -403,11 +634,15 @@ async fn a_viewer_cannot_read_a_narrative_or_a_legal_name_through_any_route() {
         format!("/api/v1/persons/{pid}/violations"),
         format!("/api/v1/persons/{pid}/history"),
         "/api/v1/persons".to_owned(),
-        "/api/v1/search?q=council".to_owned(),
+        "/api/v1/search?q=community".to_owned(),
     ] {
         let res = app.get(&uri, &viewer).await;
         assert_eq!(res.status, StatusCode::OK, "{uri}");
-        assert!(!res.text.contains(NARRATIVE_WORD) && !res.text.contains(SURNAME), "{uri}: {}", res.text);
+        assert!(
+            !res.text.contains(NARRATIVE_WORD) && !res.text.contains(SURNAME),
+            "{uri}: {}",
+            res.text
+        );
     }
 }
 
@@ -422,38 +657,112 @@ async fn a_viewer_cannot_write_and_only_administrators_add_terms() {
     for (method, uri, body) in [
         ("POST", "/api/v1/persons".to_owned(), person_json()),
         ("POST", "/api/v1/groups".to_owned(), group_json()),
-        ("POST", "/api/v1/incidents".to_owned(), incident_json(pid, gid)),
-        ("PUT", format!("/api/v1/incidents/{id}"), json!({ "version": 1, "incident": incident_json(pid, gid) })),
-        ("PUT", format!("/api/v1/persons/{pid}"), json!({ "version": 1, "person": person_json() })),
-        ("PUT", format!("/api/v1/groups/{gid}"), json!({ "version": 1, "group": group_json() })),
-        ("POST", "/api/v1/vocabularies/violation_type/terms".to_owned(), json!({ "code": "stigmatisation", "label_en": "Stigmatisation" })),
+        (
+            "POST",
+            "/api/v1/incidents".to_owned(),
+            incident_json(pid, gid),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/incidents/{id}"),
+            json!({ "version": 1, "incident": incident_json(pid, gid) }),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/persons/{pid}"),
+            json!({ "version": 1, "person": person_json() }),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/groups/{gid}"),
+            json!({ "version": 1, "group": group_json() }),
+        ),
+        (
+            "POST",
+            "/api/v1/vocabularies/violation_type/terms".to_owned(),
+            json!({ "code": "stigmatisation", "label_en": "Stigmatisation" }),
+        ),
     ] {
         let res = app.call(method, &uri, Some(&viewer), Some(body)).await;
-        assert_eq!(res.status, StatusCode::FORBIDDEN, "{method} {uri}: {}", res.text);
+        assert_eq!(
+            res.status,
+            StatusCode::FORBIDDEN,
+            "{method} {uri}: {}",
+            res.text
+        );
         assert_eq!(res.json, json!({ "error": "forbidden" }));
     }
     assert_eq!(app.get("/api/v1/incidents", &doc).await.json["total"], 1);
     assert_eq!(app.get("/api/v1/persons", &doc).await.json["total"], 1);
-    assert_eq!(app.get(&format!("/api/v1/incidents/{id}"), &doc).await.json["version"], 1);
+    assert_eq!(
+        app.get(&format!("/api/v1/incidents/{id}"), &doc).await.json["version"],
+        1
+    );
 
     let term = json!({ "code": "stigmatisation", "label_en": "Stigmatisation", "label_es": "Estigmatización" });
-    let by_doc = app.call("POST", "/api/v1/vocabularies/violation_type/terms", Some(&doc), Some(term.clone())).await;
+    let by_doc = app
+        .call(
+            "POST",
+            "/api/v1/vocabularies/violation_type/terms",
+            Some(&doc),
+            Some(term.clone()),
+        )
+        .await;
     assert_eq!(by_doc.status, StatusCode::FORBIDDEN);
-    let added = app.call("POST", "/api/v1/vocabularies/violation_type/terms", Some(&admin), Some(term.clone())).await;
+    let added = app
+        .call(
+            "POST",
+            "/api/v1/vocabularies/violation_type/terms",
+            Some(&admin),
+            Some(term.clone()),
+        )
+        .await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
     assert_eq!(added.json["builtin"], false);
-    let again = app.call("POST", "/api/v1/vocabularies/violation_type/terms", Some(&admin), Some(term)).await;
+    let again = app
+        .call(
+            "POST",
+            "/api/v1/vocabularies/violation_type/terms",
+            Some(&admin),
+            Some(term),
+        )
+        .await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
     assert_eq!(again.json["fields"][0]["field"], "code");
-    let bad = app.call("POST", "/api/v1/vocabularies/violation_type/terms", Some(&admin), Some(json!({ "code": "Bad Code", "label_en": "" }))).await;
+    let bad = app
+        .call(
+            "POST",
+            "/api/v1/vocabularies/violation_type/terms",
+            Some(&admin),
+            Some(json!({ "code": "Bad Code", "label_en": "" })),
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.json["error"], "invalid");
-    let nowhere = app.call("POST", "/api/v1/vocabularies/nonsense/terms", Some(&admin), Some(json!({ "code": "x", "label_en": "X" }))).await;
+    let nowhere = app
+        .call(
+            "POST",
+            "/api/v1/vocabularies/nonsense/terms",
+            Some(&admin),
+            Some(json!({ "code": "x", "label_en": "X" })),
+        )
+        .await;
     assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
 
-    let terms = app.get("/api/v1/vocabularies/violation_type", &viewer).await;
-    let codes: Vec<&str> = terms.json.as_array().unwrap().iter().filter_map(|t| t["code"].as_str()).collect();
-    assert!(codes.contains(&"killing") && codes.contains(&"stigmatisation"), "{codes:?}");
+    let terms = app
+        .get("/api/v1/vocabularies/violation_type", &viewer)
+        .await;
+    let codes: Vec<&str> = terms
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["code"].as_str())
+        .collect();
+    assert!(
+        codes.contains(&"killing") && codes.contains(&"stigmatisation"),
+        "{codes:?}"
+    );
 }
 
 // ---------------------------------------------------------------- errors
@@ -469,24 +778,43 @@ async fn invalid_input_is_refused_with_field_paths_and_nothing_is_saved() {
     bad["violations"][1]["victim"] = json!({ "kind": "person", "id": 999 });
     bad["country"] = json!("Atlantis");
     bad["start_date"] = json!("2024-13");
-    let res = app.call("POST", "/api/v1/incidents", Some(&token), Some(bad)).await;
+    let res = app
+        .call("POST", "/api/v1/incidents", Some(&token), Some(bad))
+        .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text);
     assert_eq!(res.json["error"], "invalid");
     let fields = res.json["fields"].as_array().unwrap();
-    assert!(fields.contains(&json!({ "field": "violations[0].type", "key": "err-unknown-code", "arg": "x" })), "{fields:?}");
+    assert!(
+        fields.contains(
+            &json!({ "field": "violations[0].type", "key": "err-unknown-code", "arg": "x" })
+        ),
+        "{fields:?}"
+    );
     let named: Vec<&str> = fields.iter().filter_map(|f| f["field"].as_str()).collect();
-    assert!(named.contains(&"country") && named.contains(&"start_date"), "{named:?}");
+    assert!(
+        named.contains(&"country") && named.contains(&"start_date"),
+        "{named:?}"
+    );
     assert_eq!(app.get("/api/v1/incidents", &token).await.json["total"], 1);
 
     // Store-level checks (a victim that does not exist) come back the same way.
     let mut ghost = incident_json(pid, gid);
     ghost["violations"][1]["victim"] = json!({ "kind": "group", "id": 999 });
-    let res = app.call("POST", "/api/v1/incidents", Some(&token), Some(ghost)).await;
+    let res = app
+        .call("POST", "/api/v1/incidents", Some(&token), Some(ghost))
+        .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text);
     assert_eq!(res.json["fields"][0]["field"], "violations[1].victim");
     assert_eq!(app.get("/api/v1/incidents", &token).await.json["total"], 1);
 
-    let empty = app.call("POST", "/api/v1/groups", Some(&token), Some(json!({ "name": " ", "group_type": "nonsense" }))).await;
+    let empty = app
+        .call(
+            "POST",
+            "/api/v1/groups",
+            Some(&token),
+            Some(json!({ "name": " ", "group_type": "nonsense" })),
+        )
+        .await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
     assert_eq!(app.get("/api/v1/groups", &token).await.json["total"], 1);
 
@@ -503,18 +831,39 @@ async fn malformed_requests_get_a_json_400_that_does_not_repeat_the_input() {
 
     let cases: Vec<(&str, String)> = vec![
         ("syntax", format!("{{\"title\": \"{secret}\", ")),
-        ("wrong type", json!({ "title": 5, "start_date": secret, "country": "CO" }).to_string()),
-        ("unknown variant", json!({ "kind": secret, "consent_publish": "no" }).to_string()),
-        ("trailing", format!("{} {}", json!({ "kind": "defender", "consent_publish": "no" }), secret)),
+        (
+            "wrong type",
+            json!({ "title": 5, "start_date": secret, "country": "CO" }).to_string(),
+        ),
+        (
+            "unknown variant",
+            json!({ "kind": secret, "consent_publish": "no" }).to_string(),
+        ),
+        (
+            "trailing",
+            format!(
+                "{} {}",
+                json!({ "kind": "defender", "consent_publish": "no" }),
+                secret
+            ),
+        ),
         ("not an object", json!([secret]).to_string()),
     ];
     for (what, body) in cases {
-        let uri = if what == "unknown variant" || what == "trailing" { "/api/v1/persons" } else { "/api/v1/incidents" };
+        let uri = if what == "unknown variant" || what == "trailing" {
+            "/api/v1/persons"
+        } else {
+            "/api/v1/incidents"
+        };
         let res = app.raw("POST", uri, &token, "application/json", body).await;
         assert_eq!(res.status, StatusCode::BAD_REQUEST, "{what}: {}", res.text);
         assert_eq!(res.json["error"], "malformed", "{what}");
         assert!(res.json["detail"].is_string(), "{what}");
-        assert!(!res.text.contains("Maria") && !res.text.contains("Secreta"), "{what}: {}", res.text);
+        assert!(
+            !res.text.contains("Maria") && !res.text.contains("Secreta"),
+            "{what}: {}",
+            res.text
+        );
     }
 
     // The field that failed is named, from the body's structure.
@@ -522,16 +871,48 @@ async fn malformed_requests_get_a_json_400_that_does_not_repeat_the_input() {
         "title": "t", "start_date": "2024", "country": "CO",
         "violations": [{ "violation_type": "threat", "victim": { "kind": secret, "id": 1 } }]
     });
-    let res = app.call("POST", "/api/v1/incidents", Some(&token), Some(victim)).await;
+    let res = app
+        .call("POST", "/api/v1/incidents", Some(&token), Some(victim))
+        .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
-    assert!(res.json["field"].as_str().unwrap_or("").starts_with("violations[0].victim"), "{}", res.text);
+    assert!(
+        res.json["field"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("violations[0].victim"),
+        "{}",
+        res.text
+    );
     assert!(!res.text.contains("Maria"), "{}", res.text);
 
-    let missing = app.raw("POST", "/api/v1/incidents", &token, "application/json", json!({ "title": "t" }).to_string()).await;
+    let missing = app
+        .raw(
+            "POST",
+            "/api/v1/incidents",
+            &token,
+            "application/json",
+            json!({ "title": "t" }).to_string(),
+        )
+        .await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
-    assert!(missing.json["detail"].as_str().unwrap().contains("missing field"), "{}", missing.text);
+    assert!(
+        missing.json["detail"]
+            .as_str()
+            .unwrap()
+            .contains("missing field"),
+        "{}",
+        missing.text
+    );
 
-    let form = app.raw("POST", "/api/v1/groups", &token, "application/x-www-form-urlencoded", "name=x&group_type=ngo").await;
+    let form = app
+        .raw(
+            "POST",
+            "/api/v1/groups",
+            &token,
+            "application/x-www-form-urlencoded",
+            "name=x&group_type=ngo",
+        )
+        .await;
     assert_eq!(form.status, StatusCode::BAD_REQUEST);
     assert_eq!(form.json["error"], "malformed");
 
@@ -544,7 +925,9 @@ async fn malformed_requests_get_a_json_400_that_does_not_repeat_the_input() {
     assert_eq!(path.status, StatusCode::BAD_REQUEST);
     assert_eq!(path.json["error"], "malformed");
 
-    let method = app.call("DELETE", "/api/v1/incidents/1", Some(&token), None).await;
+    let method = app
+        .call("DELETE", "/api/v1/incidents/1", Some(&token), None)
+        .await;
     assert_eq!(method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(method.json, json!({ "error": "method_not_allowed" }));
 
@@ -556,10 +939,21 @@ async fn malformed_requests_get_a_json_400_that_does_not_repeat_the_input() {
 async fn bodies_over_the_limit_are_refused_with_413() {
     let app = app().await;
     let (_, token) = app.user("dora", Role::Documenter).await;
-    let big = format!("{{\"title\": \"{}\"}}", "a".repeat(crate::security::MAX_BODY + 1));
+    let big = format!(
+        "{{\"title\": \"{}\"}}",
+        "a".repeat(crate::security::MAX_BODY + 1)
+    );
 
     // Streamed without a length: the API's own reader stops at the limit.
-    let res = app.raw("POST", "/api/v1/incidents", &token, "application/json", big.clone()).await;
+    let res = app
+        .raw(
+            "POST",
+            "/api/v1/incidents",
+            &token,
+            "application/json",
+            big.clone(),
+        )
+        .await;
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(res.json, json!({ "error": "too_large" }));
 
@@ -585,15 +979,36 @@ async fn countries_vocabularies_and_the_callers_account() {
     let laos = app.get("/api/v1/countries/resolve?q=Laos", &token).await;
     assert_eq!(laos.status, StatusCode::OK);
     assert_eq!(laos.json["alpha2"], "LA");
-    assert_eq!(app.get("/api/v1/countries/resolve?q=Atlantis", &token).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/v1/countries/resolve?q=Atlantis", &token)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 
     let vocab = app.get("/api/v1/vocabularies", &token).await;
-    assert!(vocab.json.as_array().unwrap().iter().any(|t| t["kind"] == "perpetrator_type" && t["code"] == "police"));
-    assert_eq!(app.get("/api/v1/vocabularies/nonsense", &token).await.status, StatusCode::NOT_FOUND);
+    assert!(vocab
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["kind"] == "perpetrator_type" && t["code"] == "police"));
+    assert_eq!(
+        app.get("/api/v1/vocabularies/nonsense", &token)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 
     let me = app.get("/api/v1/me", &token).await;
     assert_eq!(me.json["role"], "viewer");
-    assert_eq!((me.json["sees_sensitive"].as_bool(), me.json["can_write"].as_bool()), (Some(false), Some(false)));
+    assert_eq!(
+        (
+            me.json["sees_sensitive"].as_bool(),
+            me.json["can_write"].as_bool()
+        ),
+        (Some(false), Some(false))
+    );
 }
 
 // ---------------------------------------------------------------- OpenAPI
@@ -605,21 +1020,51 @@ async fn the_openapi_document_is_public_and_lists_every_route() {
     assert_eq!(res.status, StatusCode::OK);
     let doc = &res.json;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
-    for schema in ["Incident", "IncidentInput", "VictimRef", "Person", "Group", "ErrorBody", "FieldError", "IncidentUpdate"] {
-        assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema} missing");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    for schema in [
+        "Incident",
+        "IncidentInput",
+        "VictimRef",
+        "Person",
+        "Group",
+        "ErrorBody",
+        "FieldError",
+        "IncidentUpdate",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "schema {schema} missing"
+        );
     }
     // The document is public; everything else requires the bearer scheme.
-    assert_eq!(doc["paths"]["/api/v1/openapi.json"]["get"]["security"], json!([{}]));
+    assert_eq!(
+        doc["paths"]["/api/v1/openapi.json"]["get"]["security"],
+        json!([{}])
+    );
     assert_eq!(doc["security"], json!([{ "bearer": [] }]));
-    assert!(doc["paths"]["/api/v1/incidents"]["get"]["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "q" && p["in"] == "query"));
+    assert!(doc["paths"]["/api/v1/incidents"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "q" && p["in"] == "query"));
 
     // Every served route is documented with its method, and every documented one served.
-    let served: std::collections::BTreeSet<(String, String)> =
-        endpoints().iter().map(|e| (e.method.as_str().to_lowercase(), e.path.to_owned())).collect();
+    let served: std::collections::BTreeSet<(String, String)> = endpoints()
+        .iter()
+        .map(|e| (e.method.as_str().to_lowercase(), e.path.to_owned()))
+        .collect();
     let mut documented = std::collections::BTreeSet::new();
     for (path, item) in &ApiDoc::openapi().paths.paths {
-        let ops = [("get", &item.get), ("post", &item.post), ("put", &item.put), ("delete", &item.delete), ("patch", &item.patch)];
+        let ops = [
+            ("get", &item.get),
+            ("post", &item.post),
+            ("put", &item.put),
+            ("delete", &item.delete),
+            ("patch", &item.patch),
+        ];
         for (method, op) in ops {
             if op.is_some() {
                 documented.insert((method.to_owned(), path.clone()));
@@ -627,8 +1072,14 @@ async fn the_openapi_document_is_public_and_lists_every_route() {
         }
     }
     let undocumented: Vec<_> = served.difference(&documented).collect();
-    assert!(undocumented.is_empty(), "routes without documentation: {undocumented:?}");
+    assert!(
+        undocumented.is_empty(),
+        "routes without documentation: {undocumented:?}"
+    );
     let unserved: Vec<_> = documented.difference(&served).collect();
-    assert!(unserved.is_empty(), "documented routes not served: {unserved:?}");
+    assert!(
+        unserved.is_empty(),
+        "documented routes not served: {unserved:?}"
+    );
     assert_eq!(served.len(), endpoints().len(), "a route is declared twice");
 }
