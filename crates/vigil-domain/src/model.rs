@@ -527,6 +527,11 @@ impl Incident {
     pub fn redact(&mut self) {
         self.narrative = None;
         self.coordinates = None;
+        // A source's origin often names a relative or a witness.
+        for s in &mut self.sources {
+            s.origin.clear();
+            s.description.clear();
+        }
         for v in &mut self.violations {
             v.victim.redact();
             for p in &mut v.perpetrators {

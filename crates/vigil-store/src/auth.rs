@@ -251,7 +251,9 @@ impl Store {
 
     pub async fn set_user_language(&self, id: Id, language: &str) -> Result<()> {
         if !matches!(language, "" | "en" | "es") {
-            return Err(StoreError::Forbidden);
+            let mut e = FieldErrors::default();
+            e.add("language", "err-unknown-code", Some(language.to_owned()));
+            return Err(e.into());
         }
         let mut tx = self.db.begin().await?;
         tx.execute("UPDATE users SET language = $1 WHERE id = $2", &[language.into(), id.into()])

@@ -183,7 +183,8 @@ pub trait Tx: Send {
 pub(crate) async fn run_migrations(db: &dyn Backend, list: &[Migration], now_sql: &str, lock: Option<&str>) -> BResult<()> {
     let mut tx = db.begin().await?;
     if let Some(lock) = lock {
-        tx.query(lock, &[]).await?;
+        // `pg_advisory_xact_lock` returns `void`: execute, do not decode.
+        tx.execute(lock, &[]).await?;
     }
     tx.script("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         .await?;

@@ -26,7 +26,8 @@ pub fn fold(text: &str) -> String {
 /// Words of a user's query, folded, at most 16.
 fn query_terms(q: &str) -> Vec<String> {
     fold(q)
-        .split_whitespace()
+        // Only letters and ASCII digits make terms both engines index alike.
+        .split(|c: char| !(c.is_alphabetic() || c.is_ascii_digit()))
         .filter(|w| !w.is_empty())
         .take(16)
         .map(str::to_owned)
@@ -755,7 +756,7 @@ impl Store {
     }
 
     async fn reindex_incidents_of(&self, tx: &mut Box<dyn Tx>, col: &str, id: Id) -> Result<()> {
-        let rows = tx.query(&format!("SELECT DISTINCT incident_id FROM violations WHERE {col} = $1"), &[id.into()]).await?;
+        let rows = tx.query(&format!("SELECT DISTINCT incident_id FROM violations WHERE {col} = $1 ORDER BY incident_id"), &[id.into()]).await?;
         for r in rows {
             self.reindex_incident(tx, r.int(0)).await?;
         }

@@ -4,7 +4,12 @@
 //! what is proved. Both engines must give the same answers; a story never branches on
 //! the backend.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::BTreeSet;
 
@@ -96,16 +101,38 @@ fn term(kind: VocabKind, code: &str, en: &str) -> Term {
 
 /// Ids of the incidents a reader finds with a filter.
 async fn ids(a: &Access, f: IncidentFilter) -> BTreeSet<Id> {
-    a.incidents(&f).await.expect("list incidents").items.iter().map(|i| i.id).collect()
+    a.incidents(&f)
+        .await
+        .expect("list incidents")
+        .items
+        .iter()
+        .map(|i| i.id)
+        .collect()
 }
 
 async fn search(a: &Access, q: &str) -> BTreeSet<Id> {
-    ids(a, IncidentFilter { q: q.to_owned(), ..Default::default() }).await
+    ids(
+        a,
+        IncidentFilter {
+            q: q.to_owned(),
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 async fn person_search(a: &Access, q: &str) -> Vec<Id> {
-    let f = PersonFilter { q: q.to_owned(), ..Default::default() };
-    a.persons(&f).await.expect("search persons").items.iter().map(|p| p.id).collect()
+    let f = PersonFilter {
+        q: q.to_owned(),
+        ..Default::default()
+    };
+    a.persons(&f)
+        .await
+        .expect("search persons")
+        .items
+        .iter()
+        .map(|p| p.id)
+        .collect()
 }
 
 fn set<const N: usize>(ids: [Id; N]) -> BTreeSet<Id> {
@@ -166,11 +193,19 @@ async fn vocabularies_are_built_in_and_extensible(db: TestDb) {
         assert!(v.contains(VocabKind::ViolationType, code), "{code}");
     }
     assert_eq!(
-        v.get(VocabKind::ViolationType, "killing").and_then(|t| t.attrs.sdg_category),
+        v.get(VocabKind::ViolationType, "killing")
+            .and_then(|t| t.attrs.sdg_category),
         Some(SdgCategory::Killing)
     );
-    assert_eq!(v.get(VocabKind::ViolationType, "killing").map(|t| t.label("es")), Some("Asesinato"));
-    let state = |c: &str| v.get(VocabKind::PerpetratorType, c).map(|t| t.attrs.state_actor);
+    assert_eq!(
+        v.get(VocabKind::ViolationType, "killing")
+            .map(|t| t.label("es")),
+        Some("Asesinato")
+    );
+    let state = |c: &str| {
+        v.get(VocabKind::PerpetratorType, c)
+            .map(|t| t.attrs.state_actor)
+    };
     assert_eq!(state("police"), Some(Some(true)));
     assert_eq!(state("paramilitary"), Some(Some(false)));
     assert_eq!(state("unknown"), Some(None));
@@ -179,7 +214,11 @@ async fn vocabularies_are_built_in_and_extensible(db: TestDb) {
     }
 
     // An administrator adds a term; it comes after the built-in ones, not built in.
-    let mut eviction = term(VocabKind::ViolationType, "forced_eviction", "Forced eviction");
+    let mut eviction = term(
+        VocabKind::ViolationType,
+        "forced_eviction",
+        "Forced eviction",
+    );
     eviction.builtin = true; // a caller cannot smuggle in a built-in term
     eviction.attrs.sdg_category = Some(SdgCategory::OtherHarmfulAct);
     admin.add_term(eviction).await.unwrap();
@@ -187,45 +226,108 @@ async fn vocabularies_are_built_in_and_extensible(db: TestDb) {
     let types: Vec<&Term> = v.of(VocabKind::ViolationType).collect();
     assert_eq!(types.len(), 21);
     let added = types.last().unwrap();
-    assert_eq!((added.code.as_str(), added.builtin), ("forced_eviction", false));
+    assert_eq!(
+        (added.code.as_str(), added.builtin),
+        ("forced_eviction", false)
+    );
     assert_eq!(added.label_es, "Forced eviction (es)");
     assert_eq!(added.attrs.sdg_category, Some(SdgCategory::OtherHarmfulAct));
 
     // Only administrators add terms; codes are unique and well formed.
-    forbidden(documenter.add_term(term(VocabKind::Characteristic, "fisher", "Fisher")).await);
-    let errs = invalid(admin.add_term(term(VocabKind::ViolationType, "forced_eviction", "Again")).await);
+    forbidden(
+        documenter
+            .add_term(term(VocabKind::Characteristic, "fisher", "Fisher"))
+            .await,
+    );
+    let errs = invalid(
+        admin
+            .add_term(term(VocabKind::ViolationType, "forced_eviction", "Again"))
+            .await,
+    );
     assert_field(&errs, "code", "err-code-taken");
-    let errs = invalid(admin.add_term(term(VocabKind::ViolationType, "killing", "Killing")).await);
+    let errs = invalid(
+        admin
+            .add_term(term(VocabKind::ViolationType, "killing", "Killing"))
+            .await,
+    );
     assert_field(&errs, "code", "err-code-taken");
-    let errs = invalid(admin.add_term(term(VocabKind::ViolationType, "Bad-Code", "Bad")).await);
+    let errs = invalid(
+        admin
+            .add_term(term(VocabKind::ViolationType, "Bad-Code", "Bad"))
+            .await,
+    );
     assert_field(&errs, "code", "err-code-syntax");
-    let errs = invalid(admin.add_term(term(VocabKind::ViolationType, "no_label", " ")).await);
+    let errs = invalid(
+        admin
+            .add_term(term(VocabKind::ViolationType, "no_label", " "))
+            .await,
+    );
     assert_field(&errs, "label_en", "err-required");
     // The same code in another vocabulary is a different term.
-    admin.add_term(term(VocabKind::Characteristic, "killing", "Odd but allowed")).await.unwrap();
+    admin
+        .add_term(term(
+            VocabKind::Characteristic,
+            "killing",
+            "Odd but allowed",
+        ))
+        .await
+        .unwrap();
 
     // Built-in terms cannot be deleted.
     let errs = invalid(admin.delete_term(VocabKind::ViolationType, "killing").await);
     assert_field(&errs, "code", "err-term-builtin");
-    assert!(admin.vocabularies().await.unwrap().contains(VocabKind::ViolationType, "killing"));
-    forbidden(documenter.delete_term(VocabKind::ViolationType, "forced_eviction").await);
+    assert!(admin
+        .vocabularies()
+        .await
+        .unwrap()
+        .contains(VocabKind::ViolationType, "killing"));
+    forbidden(
+        documenter
+            .delete_term(VocabKind::ViolationType, "forced_eviction")
+            .await,
+    );
 
     // A term in use cannot be deleted; the new term is usable at once.
     let seeded = seed(&documenter).await;
-    let mut input = simple_incident("Families evicted from the reserve", "2024-05-02", seeded.person.id);
+    let mut input = simple_incident(
+        "Families evicted from the reserve",
+        "2024-05-02",
+        seeded.person.id,
+    );
     input.violations[0].violation_type = "forced_eviction".into();
     documenter.create_incident(&input).await.unwrap();
-    let errs = invalid(admin.delete_term(VocabKind::ViolationType, "forced_eviction").await);
+    let errs = invalid(
+        admin
+            .delete_term(VocabKind::ViolationType, "forced_eviction")
+            .await,
+    );
     assert_field(&errs, "code", "err-term-in-use");
-    assert!(admin.vocabularies().await.unwrap().contains(VocabKind::ViolationType, "forced_eviction"));
+    assert!(admin
+        .vocabularies()
+        .await
+        .unwrap()
+        .contains(VocabKind::ViolationType, "forced_eviction"));
 
     // An unused administrator term can be deleted; an unknown one is not found.
-    admin.add_term(term(VocabKind::Characteristic, "fisher", "Fisher")).await.unwrap();
-    admin.delete_term(VocabKind::Characteristic, "fisher").await.unwrap();
-    assert!(!admin.vocabularies().await.unwrap().contains(VocabKind::Characteristic, "fisher"));
+    admin
+        .add_term(term(VocabKind::Characteristic, "fisher", "Fisher"))
+        .await
+        .unwrap();
+    admin
+        .delete_term(VocabKind::Characteristic, "fisher")
+        .await
+        .unwrap();
+    assert!(!admin
+        .vocabularies()
+        .await
+        .unwrap()
+        .contains(VocabKind::Characteristic, "fisher"));
     not_found(admin.delete_term(VocabKind::Characteristic, "fisher").await);
     // A characteristic in use by a person is in use too.
-    admin.add_term(term(VocabKind::Characteristic, "fisher", "Fisher")).await.unwrap();
+    admin
+        .add_term(term(VocabKind::Characteristic, "fisher", "Fisher"))
+        .await
+        .unwrap();
     let mut fisher = defender("Pescador Uno");
     fisher.characteristics = vec!["fisher".into()];
     documenter.create_person(&fisher).await.unwrap();
@@ -235,7 +337,10 @@ async fn vocabularies_are_built_in_and_extensible(db: TestDb) {
 
 async fn store_reopens_with_everything_intact(db: TestDb) {
     let admin = db.access(Role::Admin).await;
-    admin.add_term(term(VocabKind::BusinessSector, "palm_oil", "Palm oil")).await.unwrap();
+    admin
+        .add_term(term(VocabKind::BusinessSector, "palm_oil", "Palm oil"))
+        .await
+        .unwrap();
     let seeded = seed(&admin).await;
     let before = admin.incident(seeded.incident).await.unwrap();
     let vocab_before = admin.vocabularies().await.unwrap().all().len();
@@ -246,10 +351,18 @@ async fn store_reopens_with_everything_intact(db: TestDb) {
     assert_eq!(admin2.incident(seeded.incident).await.unwrap(), before);
     let v = admin2.vocabularies().await.unwrap();
     assert_eq!(v.all().len(), vocab_before);
-    assert_eq!(v.get(VocabKind::BusinessSector, "palm_oil").map(|t| t.builtin), Some(false));
+    assert_eq!(
+        v.get(VocabKind::BusinessSector, "palm_oil")
+            .map(|t| t.builtin),
+        Some(false)
+    );
     assert_eq!(again.counts().await.unwrap(), (1, 1, 1));
     assert!(again.healthy().await);
-    assert!(again.verify_login(&admin.actor().username, Zeroizing::new(PASSWORD.into())).await.unwrap().is_some());
+    assert!(again
+        .verify_login(&admin.actor().username, Zeroizing::new(PASSWORD.into()))
+        .await
+        .unwrap()
+        .is_some());
     // Codes continue where they were, whichever instance allocates them.
     let p = create_person(&admin2, "Segunda Instancia").await;
     assert_eq!(p.code, "HRD-2026-0002");
@@ -273,10 +386,20 @@ async fn users_and_passwords(db: TestDb) {
     let admin = db.access(Role::Admin).await;
     let documenter = db.access(Role::Documenter).await;
 
-    let alice = admin.create_user(new_user("Alice", "a long enough passphrase", Role::Documenter)).await.unwrap();
+    let alice = admin
+        .create_user(new_user(
+            "Alice",
+            "a long enough passphrase",
+            Role::Documenter,
+        ))
+        .await
+        .unwrap();
     assert_eq!(alice.username, "alice");
     assert_eq!(alice.display_name, "Alice");
-    assert_eq!((alice.role, alice.language.as_str(), alice.disabled), (Role::Documenter, "es", false));
+    assert_eq!(
+        (alice.role, alice.language.as_str(), alice.disabled),
+        (Role::Documenter, "es", false)
+    );
     assert_eq!(alice.created_at, now());
     assert_eq!(store.user(alice.id).await.unwrap(), alice);
     assert_eq!(store.user_by_name(" ALICE ").await.unwrap(), alice);
@@ -284,48 +407,116 @@ async fn users_and_passwords(db: TestDb) {
     let users = store.user_count().await.unwrap();
 
     // Refusals name the field and write nothing.
-    let errs = invalid(admin.create_user(new_user("alice", "another long passphrase", Role::Viewer)).await);
+    let errs = invalid(
+        admin
+            .create_user(new_user("alice", "another long passphrase", Role::Viewer))
+            .await,
+    );
     assert_field(&errs, "username", "err-username-taken");
-    let errs = invalid(admin.create_user(new_user("bob", "too short", Role::Viewer)).await);
+    let errs = invalid(
+        admin
+            .create_user(new_user("bob", "too short", Role::Viewer))
+            .await,
+    );
     assert_field(&errs, "password", "err-password-short");
-    assert_eq!(errs.for_field("password").and_then(|e| e.arg.as_deref()), Some("12"));
-    let errs = invalid(admin.create_user(new_user("longusername1", "LongUsername1", Role::Viewer)).await);
+    assert_eq!(
+        errs.for_field("password").and_then(|e| e.arg.as_deref()),
+        Some("12")
+    );
+    let errs = invalid(
+        admin
+            .create_user(new_user("longusername1", "LongUsername1", Role::Viewer))
+            .await,
+    );
     assert_field(&errs, "password", "err-password-username");
-    let errs = invalid(admin.create_user(new_user("bad name", "a long enough passphrase", Role::Viewer)).await);
+    let errs = invalid(
+        admin
+            .create_user(new_user(
+                "bad name",
+                "a long enough passphrase",
+                Role::Viewer,
+            ))
+            .await,
+    );
     assert_field(&errs, "username", "err-username");
-    let errs = invalid(admin.create_user(new_user("x", "short", Role::Viewer)).await);
+    let errs = invalid(
+        admin
+            .create_user(new_user("x", "short", Role::Viewer))
+            .await,
+    );
     assert_field(&errs, "username", "err-username");
     assert_field(&errs, "password", "err-password-short");
     assert_eq!(store.user_count().await.unwrap(), users);
-    forbidden(documenter.create_user(new_user("mallory", "a long enough passphrase", Role::Admin)).await);
+    forbidden(
+        documenter
+            .create_user(new_user("mallory", "a long enough passphrase", Role::Admin))
+            .await,
+    );
     forbidden(documenter.users().await);
     assert_eq!(admin.users().await.unwrap().len() as i64, users);
 
     // Logins: right, wrong, unknown, disabled.
-    let login = |name: &'static str, pw: &'static str| store.verify_login(name, Zeroizing::new(pw.to_owned()));
-    assert_eq!(login("alice", "a long enough passphrase").await.unwrap().map(|u| u.id), Some(alice.id));
-    assert_eq!(login(" Alice ", "a long enough passphrase").await.unwrap().map(|u| u.id), Some(alice.id));
-    assert!(login("alice", "a long enough passphrasE").await.unwrap().is_none());
+    let login = |name: &'static str, pw: &'static str| {
+        store.verify_login(name, Zeroizing::new(pw.to_owned()))
+    };
+    assert_eq!(
+        login("alice", "a long enough passphrase")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(alice.id)
+    );
+    assert_eq!(
+        login(" Alice ", "a long enough passphrase")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(alice.id)
+    );
+    assert!(login("alice", "a long enough passphrasE")
+        .await
+        .unwrap()
+        .is_none());
     assert!(login("alice", "").await.unwrap().is_none());
-    assert!(login("nobody", "a long enough passphrase").await.unwrap().is_none());
+    assert!(login("nobody", "a long enough passphrase")
+        .await
+        .unwrap()
+        .is_none());
     admin.set_user_disabled(alice.id, true).await.unwrap();
     assert!(store.user(alice.id).await.unwrap().disabled);
-    assert!(login("alice", "a long enough passphrase").await.unwrap().is_none());
+    assert!(login("alice", "a long enough passphrase")
+        .await
+        .unwrap()
+        .is_none());
     admin.set_user_disabled(alice.id, false).await.unwrap();
-    assert!(login("alice", "a long enough passphrase").await.unwrap().is_some());
+    assert!(login("alice", "a long enough passphrase")
+        .await
+        .unwrap()
+        .is_some());
 
     // Roles; administrators cannot lock themselves out.
     admin.set_user_role(alice.id, Role::Analyst).await.unwrap();
     assert_eq!(store.user(alice.id).await.unwrap().role, Role::Analyst);
     forbidden(admin.set_user_disabled(admin.actor().user_id, true).await);
-    forbidden(admin.set_user_role(admin.actor().user_id, Role::Viewer).await);
+    forbidden(
+        admin
+            .set_user_role(admin.actor().user_id, Role::Viewer)
+            .await,
+    );
     not_found(admin.set_user_disabled(alice.id + 1000, true).await);
     not_found(admin.set_user_role(alice.id + 1000, Role::Viewer).await);
     forbidden(documenter.set_user_disabled(alice.id, true).await);
 
     // Everyone sets their own language.
     documenter.set_own_language("es").await.unwrap();
-    assert_eq!(store.user(documenter.actor().user_id).await.unwrap().language, "es");
+    assert_eq!(
+        store
+            .user(documenter.actor().user_id)
+            .await
+            .unwrap()
+            .language,
+        "es"
+    );
     assert!(documenter.set_own_language("xx").await.is_err());
 }
 
@@ -344,12 +535,21 @@ async fn sessions_expire_and_end(db: TestDb) {
     db.clock.advance(Duration::hours(7));
     assert!(store.session(&token).await.unwrap().is_some());
     db.clock.advance(Duration::hours(7));
-    assert!(store.session(&token).await.unwrap().is_some(), "the idle timer restarts on use");
+    assert!(
+        store.session(&token).await.unwrap().is_some(),
+        "the idle timer restarts on use"
+    );
     db.clock.advance(SESSION_IDLE);
-    assert!(store.session(&token).await.unwrap().is_some(), "exactly the idle limit is still live");
+    assert!(
+        store.session(&token).await.unwrap().is_some(),
+        "exactly the idle limit is still live"
+    );
     db.clock.advance(SESSION_IDLE + Duration::minutes(1));
     assert!(store.session(&token).await.unwrap().is_none());
-    assert!(store.session(&token).await.unwrap().is_none(), "an expired session stays dead");
+    assert!(
+        store.session(&token).await.unwrap().is_none(),
+        "an expired session stays dead"
+    );
     // The other session was idle all along.
     assert!(store.session(&other).await.unwrap().is_none());
 
@@ -371,7 +571,10 @@ async fn sessions_expire_and_end(db: TestDb) {
     store.set_user_disabled(user.id, true).await.unwrap();
     assert!(store.session(&b).await.unwrap().is_none());
     store.set_user_disabled(user.id, false).await.unwrap();
-    assert!(store.session(&b).await.unwrap().is_none(), "re-enabling does not revive sessions");
+    assert!(
+        store.session(&b).await.unwrap().is_none(),
+        "re-enabling does not revive sessions"
+    );
 }
 
 async fn api_tokens(db: TestDb) {
@@ -379,15 +582,28 @@ async fn api_tokens(db: TestDb) {
     let me = db.access(Role::Analyst).await;
     let someone = db.access(Role::Analyst).await;
 
-    let (token, secret) = me.create_own_api_token("  Quarterly export  ").await.unwrap();
+    let (token, secret) = me
+        .create_own_api_token("  Quarterly export  ")
+        .await
+        .unwrap();
     assert_eq!(token.name, "Quarterly export");
     assert!(secret.starts_with("vgl_") && secret.len() > 40);
-    assert_eq!((token.revoked, token.last_used, token.created_at), (false, None, now()));
+    assert_eq!(
+        (token.revoked, token.last_used, token.created_at),
+        (false, None, now())
+    );
 
     db.clock.advance(Duration::minutes(5));
-    assert_eq!(store.token_user(&secret).await.unwrap().map(|u| u.id), Some(me.actor().user_id));
+    assert_eq!(
+        store.token_user(&secret).await.unwrap().map(|u| u.id),
+        Some(me.actor().user_id)
+    );
     assert!(store.token_user("vgl_0000").await.unwrap().is_none());
-    assert!(store.token_user(&secret.to_uppercase()).await.unwrap().is_none());
+    assert!(store
+        .token_user(&secret.to_uppercase())
+        .await
+        .unwrap()
+        .is_none());
     let listed = me.own_api_tokens().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].last_used, Some(now() + Duration::minutes(5)));
@@ -406,9 +622,15 @@ async fn api_tokens(db: TestDb) {
     // Disabling the owner revokes every token.
     let (_, second) = me.create_own_api_token("second").await.unwrap();
     assert!(store.token_user(&second).await.unwrap().is_some());
-    store.set_user_disabled(me.actor().user_id, true).await.unwrap();
+    store
+        .set_user_disabled(me.actor().user_id, true)
+        .await
+        .unwrap();
     assert!(store.token_user(&second).await.unwrap().is_none());
-    store.set_user_disabled(me.actor().user_id, false).await.unwrap();
+    store
+        .set_user_disabled(me.actor().user_id, false)
+        .await
+        .unwrap();
     assert!(store.token_user(&second).await.unwrap().is_none());
 }
 
@@ -422,14 +644,22 @@ async fn persons_codes_redaction_and_lists(db: TestDb) {
 
     // Pseudonymous codes per kind and year, in sequence.
     let mut input = defender("María Fernanda Cuetia");
-    input.characteristics = vec!["indigenous".into(), "community_leader".into(), "indigenous".into(), " ".into()];
+    input.characteristics = vec![
+        "indigenous".into(),
+        "community_leader".into(),
+        "indigenous".into(),
+        " ".into(),
+    ];
     input.memberships = vec![group.id, group.id];
     let maria = documenter.create_person(&input).await.unwrap();
     assert_eq!(maria.code, "HRD-2026-0001");
     let second = create_person(&documenter, "Second Defender").await;
     assert_eq!(second.code, "HRD-2026-0002");
     let witness = documenter
-        .create_person(&PersonInput { kind: PersonKind::Witness, ..defender("A Neighbour") })
+        .create_person(&PersonInput {
+            kind: PersonKind::Witness,
+            ..defender("A Neighbour")
+        })
         .await
         .unwrap();
     assert_eq!(witness.code, "WIT-2026-0001");
@@ -440,7 +670,10 @@ async fn persons_codes_redaction_and_lists(db: TestDb) {
     assert_eq!(read.kind, PersonKind::Defender);
     assert_eq!(read.legal_name.as_deref(), Some("María Fernanda Cuetia"));
     assert_eq!(read.contacts.as_deref(), Some("+57 300 000 0000"));
-    assert_eq!(read.address.as_deref(), Some("Vereda La Esperanza, Toribío"));
+    assert_eq!(
+        read.address.as_deref(),
+        Some("Vereda La Esperanza, Toribío")
+    );
     assert_eq!(read.sex.as_deref(), Some("male"));
     assert_eq!(read.birth_year, Some(1981));
     assert_eq!(read.characteristics, vec!["community_leader", "indigenous"]);
@@ -448,36 +681,84 @@ async fn persons_codes_redaction_and_lists(db: TestDb) {
     assert_eq!(read.sdg_group.as_deref(), Some("human_rights_defender"));
     assert_eq!(
         read.memberships,
-        vec![PartyRef { victim: VictimRef::Group(group.id), code: group.code.clone(), name: Some(group.name.clone()) }]
+        vec![PartyRef {
+            victim: VictimRef::Group(group.id),
+            code: group.code.clone(),
+            name: Some(group.name.clone())
+        }]
     );
-    assert_eq!((read.consent_record, read.consent_share, read.consent_publish), (true, false, PublishConsent::No));
-    assert_eq!((read.version, read.created_at, read.updated_at, read.redacted), (1, now(), now(), false));
+    assert_eq!(
+        (
+            read.consent_record,
+            read.consent_share,
+            read.consent_publish
+        ),
+        (true, false, PublishConsent::No)
+    );
+    assert_eq!(
+        (
+            read.version,
+            read.created_at,
+            read.updated_at,
+            read.redacted
+        ),
+        (1, now(), now(), false)
+    );
     assert_eq!(read.external_id, None);
 
     // Viewers and analysts see the code and classifications, never the sensitive fields.
     for reader in [&viewer, &analyst] {
         let p = reader.person(maria.id).await.unwrap();
-        assert_eq!((p.legal_name, p.contacts, p.address, p.redacted), (None, None, None, true));
+        assert_eq!(
+            (p.legal_name, p.contacts, p.address, p.redacted),
+            (None, None, None, true)
+        );
         assert_eq!(p.code, "HRD-2026-0001");
         assert_eq!(p.characteristics, read.characteristics);
         assert_eq!(p.sectors, read.sectors);
         assert_eq!(p.memberships, read.memberships);
         let page = reader.persons(&PersonFilter::default()).await.unwrap();
         assert_eq!(page.total, 3);
-        assert!(page.items.iter().all(|p| p.legal_name.is_none() && p.contacts.is_none() && p.redacted));
+        assert!(page
+            .items
+            .iter()
+            .all(|p| p.legal_name.is_none() && p.contacts.is_none() && p.redacted));
     }
     let page = documenter.persons(&PersonFilter::default()).await.unwrap();
-    assert!(page.items.iter().all(|p| p.legal_name.is_some() && !p.redacted));
+    assert!(page
+        .items
+        .iter()
+        .all(|p| p.legal_name.is_some() && !p.redacted));
     not_found(viewer.person(witness.id + 1000).await);
 
     // Lists filter by kind, characteristic, sector and SDG group.
     let codes = |f: PersonFilter| {
         let documenter = documenter.clone();
-        async move { documenter.persons(&f).await.unwrap().items.into_iter().map(|p| p.code).collect::<Vec<_>>() }
+        async move {
+            documenter
+                .persons(&f)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|p| p.code)
+                .collect::<Vec<_>>()
+        }
     };
-    assert_eq!(codes(PersonFilter { kind: "witness".into(), ..Default::default() }).await, vec!["WIT-2026-0001"]);
     assert_eq!(
-        codes(PersonFilter { kind: "defender".into(), ..Default::default() }).await,
+        codes(PersonFilter {
+            kind: "witness".into(),
+            ..Default::default()
+        })
+        .await,
+        vec!["WIT-2026-0001"]
+    );
+    assert_eq!(
+        codes(PersonFilter {
+            kind: "defender".into(),
+            ..Default::default()
+        })
+        .await,
         vec!["HRD-2026-0001", "HRD-2026-0002"]
     );
     let mut lawyer = defender("Abogada Tres");
@@ -485,10 +766,29 @@ async fn persons_codes_redaction_and_lists(db: TestDb) {
     lawyer.sectors = vec!["legal".into()];
     lawyer.sdg_group = String::new();
     let lawyer = documenter.create_person(&lawyer).await.unwrap();
-    assert_eq!(codes(PersonFilter { characteristic: "lawyer".into(), ..Default::default() }).await, vec![lawyer.code.clone()]);
-    assert_eq!(codes(PersonFilter { sector: "legal".into(), ..Default::default() }).await, vec![lawyer.code.clone()]);
     assert_eq!(
-        codes(PersonFilter { sdg_group: "human_rights_defender".into(), ..Default::default() }).await.len(),
+        codes(PersonFilter {
+            characteristic: "lawyer".into(),
+            ..Default::default()
+        })
+        .await,
+        vec![lawyer.code.clone()]
+    );
+    assert_eq!(
+        codes(PersonFilter {
+            sector: "legal".into(),
+            ..Default::default()
+        })
+        .await,
+        vec![lawyer.code.clone()]
+    );
+    assert_eq!(
+        codes(PersonFilter {
+            sdg_group: "human_rights_defender".into(),
+            ..Default::default()
+        })
+        .await
+        .len(),
         3
     );
     assert_eq!(lawyer.sdg_group, None);
@@ -497,7 +797,11 @@ async fn persons_codes_redaction_and_lists(db: TestDb) {
     let counts = db.counts().await;
     let mut bad = defender("Unknown Group Member");
     bad.memberships = vec![group.id + 1000];
-    assert_field(&invalid(documenter.create_person(&bad).await), "memberships", "err-unknown-group");
+    assert_field(
+        &invalid(documenter.create_person(&bad).await),
+        "memberships",
+        "err-unknown-group",
+    );
     let mut bad = defender("No Consent");
     bad.consent_record = false;
     bad.characteristics = vec!["astronaut".into()];
@@ -507,7 +811,10 @@ async fn persons_codes_redaction_and_lists(db: TestDb) {
     assert_field(&errs, "characteristics", "err-unknown-code");
     assert_field(&errs, "birth_year", "err-birth-year");
     assert_eq!(db.counts().await, counts);
-    assert_eq!(create_person(&documenter, "Next In Line").await.code, "HRD-2026-0004");
+    assert_eq!(
+        create_person(&documenter, "Next In Line").await.code,
+        "HRD-2026-0004"
+    );
 
     // Edits bump the version and refuse stale versions.
     let mut edit = input.clone();
@@ -519,14 +826,20 @@ async fn persons_codes_redaction_and_lists(db: TestDb) {
     assert_eq!(edited.legal_name.as_deref(), Some("María F. Cuetia"));
     assert!(edited.memberships.is_empty());
     assert_eq!(edited.sectors, vec!["womens_rights"]);
-    assert!(matches!(documenter.update_person(maria.id, 1, &edit).await, Err(StoreError::Conflict(2))));
+    assert!(matches!(
+        documenter.update_person(maria.id, 1, &edit).await,
+        Err(StoreError::Conflict(2))
+    ));
     not_found(documenter.update_person(maria.id + 1000, 1, &edit).await);
     forbidden(viewer.update_person(maria.id, 2, &edit).await);
     forbidden(analyst.create_person(&defender("Nope")).await);
 
     // Codes follow the clock's year.
     db.clock.advance(Duration::days(40));
-    assert_eq!(create_person(&documenter, "New Year").await.code, "HRD-2027-0001");
+    assert_eq!(
+        create_person(&documenter, "New Year").await.code,
+        "HRD-2027-0001"
+    );
 }
 
 async fn groups(db: TestDb) {
@@ -535,28 +848,69 @@ async fn groups(db: TestDb) {
 
     let cric = create_group(&documenter, "Consejo Regional Indígena del Cauca").await;
     assert_eq!(cric.code, "GRP-2026-0001");
-    assert_eq!((cric.group_type.as_str(), cric.country.as_deref()), ("organisation", Some("CO")));
+    assert_eq!(
+        (cric.group_type.as_str(), cric.country.as_deref()),
+        ("organisation", Some("CO"))
+    );
     assert_eq!((cric.version, cric.created_at), (1, now()));
     let movement = documenter
-        .create_group(&GroupInput { name: "Movimiento Ríos Vivos".into(), group_type: "movement".into(), country: String::new(), description: String::new() })
+        .create_group(&GroupInput {
+            name: "Movimiento Ríos Vivos".into(),
+            group_type: "movement".into(),
+            country: String::new(),
+            description: String::new(),
+        })
         .await
         .unwrap();
-    assert_eq!((movement.code.as_str(), movement.country.as_deref()), ("GRP-2026-0002", None));
+    assert_eq!(
+        (movement.code.as_str(), movement.country.as_deref()),
+        ("GRP-2026-0002", None)
+    );
 
     assert_eq!(viewer.group(cric.id).await.unwrap(), cric);
     not_found(viewer.group(cric.id + 1000).await);
     let names = |q: &'static str| {
         let viewer = viewer.clone();
-        async move { viewer.groups(q, 1).await.unwrap().items.into_iter().map(|g| g.name).collect::<Vec<_>>() }
+        async move {
+            viewer
+                .groups(q, 1)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|g| g.name)
+                .collect::<Vec<_>>()
+        }
     };
-    assert_eq!(names("").await, vec!["Consejo Regional Indígena del Cauca", "Movimiento Ríos Vivos"]);
-    assert_eq!(names("REGIONAL").await, vec!["Consejo Regional Indígena del Cauca"]);
+    assert_eq!(
+        names("").await,
+        vec![
+            "Consejo Regional Indígena del Cauca",
+            "Movimiento Ríos Vivos"
+        ]
+    );
+    assert_eq!(
+        names("REGIONAL").await,
+        vec!["Consejo Regional Indígena del Cauca"]
+    );
     assert_eq!(names("grp-2026-0002").await, vec!["Movimiento Ríos Vivos"]);
-    assert!(names("%").await.len() == 2, "a % in the query is not a wildcard of its own");
+    assert!(
+        names("%").await.len() == 2,
+        "a % in the query is not a wildcard of its own"
+    );
     assert!(names("nothing like it").await.is_empty());
     assert_eq!(viewer.groups("", 1).await.unwrap().total, 2);
 
-    let errs = invalid(documenter.create_group(&GroupInput { name: " ".into(), group_type: "club".into(), country: "Atlantis".into(), description: String::new() }).await);
+    let errs = invalid(
+        documenter
+            .create_group(&GroupInput {
+                name: " ".into(),
+                group_type: "club".into(),
+                country: "Atlantis".into(),
+                description: String::new(),
+            })
+            .await,
+    );
     assert_field(&errs, "name", "err-required");
     assert_field(&errs, "group_type", "err-unknown-code");
     assert_field(&errs, "country", "err-unknown-country");
@@ -566,12 +920,25 @@ async fn groups(db: TestDb) {
     let mut edit = organisation("CRIC");
     edit.group_type = "network".into();
     let edited = documenter.update_group(cric.id, 1, &edit).await.unwrap();
-    assert_eq!((edited.name.as_str(), edited.group_type.as_str(), edited.version), ("CRIC", "network", 2));
+    assert_eq!(
+        (
+            edited.name.as_str(),
+            edited.group_type.as_str(),
+            edited.version
+        ),
+        ("CRIC", "network", 2)
+    );
     assert_eq!(edited.code, cric.code);
-    assert!(matches!(documenter.update_group(cric.id, 1, &edit).await, Err(StoreError::Conflict(2))));
+    assert!(matches!(
+        documenter.update_group(cric.id, 1, &edit).await,
+        Err(StoreError::Conflict(2))
+    ));
     forbidden(viewer.update_group(cric.id, 2, &edit).await);
     let history = viewer.history("group", cric.id).await.unwrap();
-    assert_eq!(history.iter().map(|v| v.version).collect::<Vec<_>>(), vec![2, 1]);
+    assert_eq!(
+        history.iter().map(|v| v.version).collect::<Vec<_>>(),
+        vec![2, 1]
+    );
     assert_eq!(history[0].changed, vec!["group_type", "name"]);
 }
 
@@ -583,7 +950,10 @@ async fn incidents_round_trip_every_field(db: TestDb) {
     let person = create_person(&documenter, "José Ramírez Tombé").await;
     let group = create_group(&documenter, "Guardia Indígena Toribío").await;
     let hitman = documenter
-        .create_person(&PersonInput { kind: PersonKind::Perpetrator, ..defender("Alias El Mono") })
+        .create_person(&PersonInput {
+            kind: PersonKind::Perpetrator,
+            ..defender("Alias El Mono")
+        })
         .await
         .unwrap();
     let company = create_group(&documenter, "Seguridad Privada S.A.S.").await;
@@ -607,15 +977,33 @@ async fn incidents_round_trip_every_field(db: TestDb) {
     assert_eq!(i.id, id);
     assert_eq!(i.external_id.as_deref(), Some("CO-2024-117"));
     assert_eq!(i.title, "Indigenous guard killed near Toribío");
-    assert_eq!(i.narrative.as_deref(), Some("Shot by two men on a motorbike after a community assembly."));
+    assert_eq!(
+        i.narrative.as_deref(),
+        Some("Shot by two men on a motorbike after a community assembly.")
+    );
     assert_eq!(i.start, "2024-03-15".parse::<PartialDate>().unwrap());
     assert_eq!(i.start.precision, Precision::Day);
     assert_eq!(i.end, Some("2024-03-16".parse().unwrap()));
-    assert_eq!((i.country.as_str(), i.region.as_str(), i.locality.as_str()), ("CO", "Cauca", "Toribío"));
-    assert_eq!(i.coordinates, Some(Coordinates { lat: 2.955, lon: -76.27 }));
+    assert_eq!(
+        (i.country.as_str(), i.region.as_str(), i.locality.as_str()),
+        ("CO", "Cauca", "Toribío")
+    );
+    assert_eq!(
+        i.coordinates,
+        Some(Coordinates {
+            lat: 2.955,
+            lon: -76.27
+        })
+    );
     assert_eq!(i.business_sector.as_deref(), Some("agribusiness"));
-    assert_eq!((i.status, i.verification_override.as_deref()), (IncidentStatus::UnderVerification, None));
-    assert_eq!((i.version, i.created_at, i.updated_at, i.redacted), (1, now(), now(), false));
+    assert_eq!(
+        (i.status, i.verification_override.as_deref()),
+        (IncidentStatus::UnderVerification, None)
+    );
+    assert_eq!(
+        (i.version, i.created_at, i.updated_at, i.redacted),
+        (1, now(), now(), false)
+    );
 
     assert_eq!(i.violations.len(), 2);
     let (killing, threat) = (&i.violations[0], &i.violations[1]);
@@ -623,17 +1011,35 @@ async fn incidents_round_trip_every_field(db: TestDb) {
     assert_eq!(killing.violation_type, "killing");
     assert_eq!(
         killing.victim,
-        PartyRef { victim: VictimRef::Person(person.id), code: "HRD-2026-0001".into(), name: Some("José Ramírez Tombé".into()) }
+        PartyRef {
+            victim: VictimRef::Person(person.id),
+            code: "HRD-2026-0001".into(),
+            name: Some("José Ramírez Tombé".into())
+        }
     );
-    assert_eq!(killing.date, i.start, "a violation without a date takes the incident's");
-    assert_eq!((killing.outcome.as_str(), killing.reprisal_un), ("Died at the scene", false));
+    assert_eq!(
+        killing.date, i.start,
+        "a violation without a date takes the incident's"
+    );
+    assert_eq!(
+        (killing.outcome.as_str(), killing.reprisal_un),
+        ("Died at the scene", false)
+    );
     assert_eq!(
         killing.perpetrators,
         vec![
-            Perpetrator { perpetrator_type: "hired_killers".into(), person: None, group: None },
             Perpetrator {
                 perpetrator_type: "hired_killers".into(),
-                person: Some(PartyRef { victim: VictimRef::Person(hitman.id), code: "PRP-2026-0001".into(), name: Some("Alias El Mono".into()) }),
+                person: None,
+                group: None
+            },
+            Perpetrator {
+                perpetrator_type: "hired_killers".into(),
+                person: Some(PartyRef {
+                    victim: VictimRef::Person(hitman.id),
+                    code: "PRP-2026-0001".into(),
+                    name: Some("Alias El Mono".into())
+                }),
                 group: None,
             },
         ]
@@ -641,19 +1047,36 @@ async fn incidents_round_trip_every_field(db: TestDb) {
     assert_eq!(threat.violation_type, "death_threat");
     assert_eq!(
         threat.victim,
-        PartyRef { victim: VictimRef::Group(group.id), code: group.code.clone(), name: Some(group.name.clone()) }
+        PartyRef {
+            victim: VictimRef::Group(group.id),
+            code: group.code.clone(),
+            name: Some(group.name.clone())
+        }
     );
-    assert_eq!((threat.date.to_string(), threat.date.precision), ("2024-03".to_owned(), Precision::Month));
+    assert_eq!(
+        (threat.date.to_string(), threat.date.precision),
+        ("2024-03".to_owned(), Precision::Month)
+    );
     assert!(threat.reprisal_un);
     assert_eq!(threat.perpetrators.len(), 2);
     assert_eq!(threat.perpetrators[0].perpetrator_type, "paramilitary");
-    assert_eq!(threat.perpetrators[1].group.as_ref().map(|g| g.label()), Some("Seguridad Privada S.A.S."));
+    assert_eq!(
+        threat.perpetrators[1].group.as_ref().map(|g| g.label()),
+        Some("Seguridad Privada S.A.S.")
+    );
     assert_ne!(killing.id, threat.id);
 
     let origins: Vec<&str> = i.sources.iter().map(|s| s.origin.as_str()).collect();
-    assert_eq!(origins, vec!["Brother of the victim", "Radio Comunitaria Nasa"]);
     assert_eq!(
-        (i.sources[0].source_type.as_str(), i.sources[0].reliability.as_str(), i.sources[0].description.as_str()),
+        origins,
+        vec!["Brother of the victim", "Radio Comunitaria Nasa"]
+    );
+    assert_eq!(
+        (
+            i.sources[0].source_type.as_str(),
+            i.sources[0].reliability.as_str(),
+            i.sources[0].description.as_str()
+        ),
         ("relative", "high", "Interview in Santander de Quilichao")
     );
     assert!(i.sources.iter().all(|s| s.incident_id == id));
@@ -664,13 +1087,35 @@ async fn incidents_round_trip_every_field(db: TestDb) {
     assert_eq!((r.narrative.as_deref(), r.coordinates), (None, None));
     assert_eq!(r.violations[0].victim.name, None);
     assert_eq!(r.violations[0].victim.label(), "HRD-2026-0001");
-    assert_eq!(r.violations[0].perpetrators[1].person.as_ref().map(|p| p.name.clone()), Some(None));
-    assert_eq!(r.violations[1].victim.name.as_deref(), Some("Guardia Indígena Toribío"), "group names are not sensitive");
-    assert_eq!((r.title.as_str(), r.region.as_str(), r.status), (i.title.as_str(), "Cauca", i.status));
+    assert_eq!(
+        r.violations[0].perpetrators[1]
+            .person
+            .as_ref()
+            .map(|p| p.name.clone()),
+        Some(None)
+    );
+    assert_eq!(
+        r.violations[1].victim.name.as_deref(),
+        Some("Guardia Indígena Toribío"),
+        "group names are not sensitive"
+    );
+    assert_eq!(
+        (r.title.as_str(), r.region.as_str(), r.status),
+        (i.title.as_str(), "Cauca", i.status)
+    );
 
     not_found(viewer.incident(id + 1000).await);
-    assert_eq!(db.store.incident_id_by_external("CO-2024-117").await.unwrap(), Some(id));
-    assert_eq!(db.store.incident_id_by_external("nope").await.unwrap(), None);
+    assert_eq!(
+        db.store
+            .incident_id_by_external("CO-2024-117")
+            .await
+            .unwrap(),
+        Some(id)
+    );
+    assert_eq!(
+        db.store.incident_id_by_external("nope").await.unwrap(),
+        None
+    );
 
     // External ids are unique.
     let errs = invalid(documenter.create_incident(&input).await);
@@ -689,12 +1134,18 @@ async fn incident_updates_are_versioned_and_guarded(db: TestDb) {
     edit.narrative = "Shot twice by two men on a motorbike.".into();
     edit.violations.truncate(1);
     db.clock.advance(Duration::hours(1));
-    documenter.update_incident(s.incident, 1, &edit).await.unwrap();
+    documenter
+        .update_incident(s.incident, 1, &edit)
+        .await
+        .unwrap();
     let i = documenter.incident(s.incident).await.unwrap();
     assert_eq!(i.version, 2);
     assert_eq!(i.title, "Indigenous guard shot dead near Toribío");
     assert_eq!(i.violations.len(), 1);
-    assert_eq!((i.created_at, i.updated_at), (now(), now() + Duration::hours(1)));
+    assert_eq!(
+        (i.created_at, i.updated_at),
+        (now(), now() + Duration::hours(1))
+    );
 
     let mut late = killing_in_cauca(s.person.id, s.group.id);
     late.title = "Stale edit".into();
@@ -703,22 +1154,42 @@ async fn incident_updates_are_versioned_and_guarded(db: TestDb) {
         r => panic!("expected a conflict, got {r:?}"),
     }
     let after = documenter.incident(s.incident).await.unwrap();
-    assert_eq!((after.version, after.title.as_str()), (2, "Indigenous guard shot dead near Toribío"));
+    assert_eq!(
+        (after.version, after.title.as_str()),
+        (2, "Indigenous guard shot dead near Toribío")
+    );
 
     // Saving the same content again records no new version.
-    documenter.update_incident(s.incident, 2, &edit).await.unwrap();
+    documenter
+        .update_incident(s.incident, 2, &edit)
+        .await
+        .unwrap();
     assert_eq!(documenter.incident(s.incident).await.unwrap().version, 2);
 
     let history = documenter.history("incident", s.incident).await.unwrap();
-    assert_eq!(history.iter().map(|v| v.version).collect::<Vec<_>>(), vec![2, 1]);
+    assert_eq!(
+        history.iter().map(|v| v.version).collect::<Vec<_>>(),
+        vec![2, 1]
+    );
     assert_eq!(history[0].changed, vec!["narrative", "title", "violations"]);
-    assert_eq!(history[0].username.as_deref(), Some(documenter.actor().username.as_str()));
+    assert_eq!(
+        history[0].username.as_deref(),
+        Some(documenter.actor().username.as_str())
+    );
 
     // An invalid edit changes nothing either.
     let mut bad = edit.clone();
     bad.start_date = "2031-01-01".into();
-    assert_field(&invalid(documenter.update_incident(s.incident, 2, &bad).await), "start_date", "err-date-future");
-    not_found(documenter.update_incident(s.incident + 1000, 1, &edit).await);
+    assert_field(
+        &invalid(documenter.update_incident(s.incident, 2, &bad).await),
+        "start_date",
+        "err-date-future",
+    );
+    not_found(
+        documenter
+            .update_incident(s.incident + 1000, 1, &edit)
+            .await,
+    );
     assert_eq!(documenter.incident(s.incident).await.unwrap(), after);
 }
 
@@ -732,48 +1203,94 @@ async fn concurrent_edits_conflict_instead_of_overwriting(db: TestDb) {
     #[track_caller]
     fn one_winner<T>(what: &str, results: Vec<Result<T, StoreError>>) {
         let wins = results.iter().filter(|r| r.is_ok()).count();
-        let conflicts = results.iter().filter(|r| matches!(r, Err(StoreError::Conflict(2)))).count();
-        let other: Vec<String> =
-            results.iter().filter_map(|r| r.as_ref().err()).filter(|e| !matches!(e, StoreError::Conflict(2))).map(|e| format!("{e:?}")).collect();
-        assert_eq!((wins, conflicts), (1, EDITORS - 1), "{what}: unexpected errors {other:?}");
+        let conflicts = results
+            .iter()
+            .filter(|r| matches!(r, Err(StoreError::Conflict(2))))
+            .count();
+        let other: Vec<String> = results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .filter(|e| !matches!(e, StoreError::Conflict(2)))
+            .map(|e| format!("{e:?}"))
+            .collect();
+        assert_eq!(
+            (wins, conflicts),
+            (1, EDITORS - 1),
+            "{what}: unexpected errors {other:?}"
+        );
     }
 
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..EDITORS {
-        let (a, mut edit) = (documenter.clone(), killing_in_cauca(s.person.id, s.group.id));
+        let (a, mut edit) = (
+            documenter.clone(),
+            killing_in_cauca(s.person.id, s.group.id),
+        );
         edit.title = format!("Concurrent edit {n}");
         let id = s.incident;
         tasks.spawn(async move { a.update_incident(id, 1, &edit).await });
     }
     one_winner("incident", tasks.join_all().await);
     assert_eq!(documenter.incident(s.incident).await.unwrap().version, 2);
-    assert_eq!(documenter.history("incident", s.incident).await.unwrap().len(), 2);
+    assert_eq!(
+        documenter
+            .history("incident", s.incident)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..EDITORS {
         let a = documenter.clone();
         let id = s.person.id;
-        tasks.spawn(async move { a.update_person(id, 1, &defender(&format!("Name {n}"))).await });
+        tasks.spawn(async move {
+            a.update_person(id, 1, &defender(&format!("Name {n}")))
+                .await
+        });
     }
     one_winner("person", tasks.join_all().await);
-    assert_eq!(documenter.history("person", s.person.id).await.unwrap().len(), 2);
+    assert_eq!(
+        documenter
+            .history("person", s.person.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..EDITORS {
         let a = documenter.clone();
         let id = s.group.id;
-        tasks.spawn(async move { a.update_group(id, 1, &organisation(&format!("Group {n}"))).await });
+        tasks.spawn(async move {
+            a.update_group(id, 1, &organisation(&format!("Group {n}")))
+                .await
+        });
     }
     one_winner("group", tasks.join_all().await);
-    assert_eq!(documenter.history("group", s.group.id).await.unwrap().len(), 2);
+    assert_eq!(
+        documenter.history("group", s.group.id).await.unwrap().len(),
+        2
+    );
 
     // Codes handed out at the same time are still unique and gapless.
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..8 {
         let a = documenter.clone();
-        tasks.spawn(async move { a.create_person(&defender(&format!("Person {n}"))).await.map(|p| p.code) });
+        tasks.spawn(async move {
+            a.create_person(&defender(&format!("Person {n}")))
+                .await
+                .map(|p| p.code)
+        });
     }
-    let mut codes: Vec<String> = tasks.join_all().await.into_iter().map(Result::unwrap).collect();
+    let mut codes: Vec<String> = tasks
+        .join_all()
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
     codes.sort();
     let want: Vec<String> = (2..=9).map(|n| format!("HRD-2026-{n:04}")).collect();
     assert_eq!(codes, want);
@@ -783,7 +1300,11 @@ async fn invalid_incidents_change_nothing(db: TestDb) {
     let documenter = db.access(Role::Documenter).await;
     let s = seed(&documenter).await;
     let counts = db.counts().await;
-    let versions = documenter.history("incident", s.incident).await.unwrap().len();
+    let versions = documenter
+        .history("incident", s.incident)
+        .await
+        .unwrap()
+        .len();
 
     let mut bad = killing_in_cauca(s.person.id, s.group.id);
     bad.title = "   ".into();
@@ -809,28 +1330,57 @@ async fn invalid_incidents_change_nothing(db: TestDb) {
     ] {
         assert_field(&errs, field, key);
     }
-    assert_eq!(errs.for_field("country").and_then(|e| e.arg.as_deref()), Some("Atlantis"));
+    assert_eq!(
+        errs.for_field("country").and_then(|e| e.arg.as_deref()),
+        Some("Atlantis")
+    );
 
     let mut none = killing_in_cauca(s.person.id, s.group.id);
     none.violations.clear();
-    assert_field(&invalid(documenter.create_incident(&none).await), "violations", "err-no-violations");
+    assert_field(
+        &invalid(documenter.create_incident(&none).await),
+        "violations",
+        "err-no-violations",
+    );
     let mut reversed = killing_in_cauca(s.person.id, s.group.id);
     reversed.end_date = "2024-02".into();
-    assert_field(&invalid(documenter.create_incident(&reversed).await), "end_date", "err-end-before-start");
+    assert_field(
+        &invalid(documenter.create_incident(&reversed).await),
+        "end_date",
+        "err-end-before-start",
+    );
 
     // Victims and named perpetrators must exist: checked by the store, still nothing written.
     let mut ghost = killing_in_cauca(s.person.id + 1000, s.group.id);
     ghost.violations[1].perpetrators[0].group_id = Some(s.group.id + 1000);
     let errs = invalid(documenter.create_incident(&ghost).await);
     assert_field(&errs, "violations[0].victim", "err-unknown-victim");
-    assert_field(&errs, "violations[1].perpetrators[0].type", "err-unknown-victim");
+    assert_field(
+        &errs,
+        "violations[1].perpetrators[0].type",
+        "err-unknown-victim",
+    );
     let mut ghost_group = killing_in_cauca(s.person.id, s.group.id + 1000);
     ghost_group.violations.swap(0, 1);
-    assert_field(&invalid(documenter.create_incident(&ghost_group).await), "violations[0].victim", "err-unknown-victim");
+    assert_field(
+        &invalid(documenter.create_incident(&ghost_group).await),
+        "violations[0].victim",
+        "err-unknown-victim",
+    );
 
     assert_eq!(db.counts().await, counts);
-    assert_eq!(documenter.history("incident", s.incident).await.unwrap().len(), versions);
-    let page = documenter.incidents(&IncidentFilter::default()).await.unwrap();
+    assert_eq!(
+        documenter
+            .history("incident", s.incident)
+            .await
+            .unwrap()
+            .len(),
+        versions
+    );
+    let page = documenter
+        .incidents(&IncidentFilter::default())
+        .await
+        .unwrap();
     assert_eq!(page.total, 1);
 }
 
@@ -844,30 +1394,51 @@ async fn verification_needs_two_independent_sources(db: TestDb) {
     let mut verified = killing_in_cauca(s.person.id, s.group.id);
     verified.status = Some(IncidentStatus::Verified);
     let id = documenter.create_incident(&verified).await.unwrap();
-    assert_eq!(documenter.incident(id).await.unwrap().status, IncidentStatus::Verified);
+    assert_eq!(
+        documenter.incident(id).await.unwrap().status,
+        IncidentStatus::Verified
+    );
 
     // The same origin twice (case and spacing aside) is one source.
     let mut echo = verified.clone();
     echo.sources[1].origin = "  brother OF the victim ".into();
     let errs = invalid(documenter.create_incident(&echo).await);
     assert_field(&errs, "status", "err-verified-needs-sources");
-    assert_eq!(errs.for_field("status").and_then(|e| e.arg.as_deref()), Some("1"));
+    assert_eq!(
+        errs.for_field("status").and_then(|e| e.arg.as_deref()),
+        Some("1")
+    );
     let mut none = verified.clone();
     none.sources.clear();
-    assert_field(&invalid(documenter.create_incident(&none).await), "status", "err-verified-needs-sources");
+    assert_field(
+        &invalid(documenter.create_incident(&none).await),
+        "status",
+        "err-verified-needs-sources",
+    );
 
     // Only an administrator may override, and the reason is recorded.
     echo.verification_override = "Confirmed by the Fiscalía in writing".into();
-    assert_field(&invalid(documenter.create_incident(&echo).await), "verification_override", "err-override-not-allowed");
+    assert_field(
+        &invalid(documenter.create_incident(&echo).await),
+        "verification_override",
+        "err-override-not-allowed",
+    );
     let overridden = admin.create_incident(&echo).await.unwrap();
     let i = admin.incident(overridden).await.unwrap();
     assert_eq!(i.status, IncidentStatus::Verified);
-    assert_eq!(i.verification_override.as_deref(), Some("Confirmed by the Fiscalía in writing"));
+    assert_eq!(
+        i.verification_override.as_deref(),
+        Some("Confirmed by the Fiscalía in writing")
+    );
 
     // An edit that drops a source must leave `verified` too.
     let mut drop_source = verified.clone();
     drop_source.sources.truncate(1);
-    assert_field(&invalid(documenter.update_incident(id, 1, &drop_source).await), "status", "err-verified-needs-sources");
+    assert_field(
+        &invalid(documenter.update_incident(id, 1, &drop_source).await),
+        "status",
+        "err-verified-needs-sources",
+    );
     assert_eq!(documenter.incident(id).await.unwrap().version, 1);
 
     assert_eq!(db.counts().await.0, counts.0 + 2);
@@ -910,7 +1481,11 @@ async fn status_transitions_follow_the_verification_path(db: TestDb) {
             assert_field(&errs, "status", "err-status-transition");
         }
         let now_at = documenter.incident(id).await.unwrap();
-        assert_eq!((now_at.status, now_at.version), (if allowed { to } else { from }, version), "{from} → {to}");
+        assert_eq!(
+            (now_at.status, now_at.version),
+            (if allowed { to } else { from }, version),
+            "{from} → {to}"
+        );
     }
 }
 
@@ -927,13 +1502,26 @@ async fn only_writers_write(db: TestDb) {
         forbidden(reader.create_person(&defender("Nope")).await);
         forbidden(reader.create_group(&organisation("Nope")).await);
         forbidden(reader.import_batch(&[(Vec::new(), input.clone())]).await);
-        forbidden(reader.add_term(term(VocabKind::Sex, "other", "Other")).await);
+        forbidden(
+            reader
+                .add_term(term(VocabKind::Sex, "other", "Other"))
+                .await,
+        );
         // Reading is allowed.
         assert_eq!(reader.incident(s.incident).await.unwrap().id, s.incident);
         assert_eq!(reader.counts().await.unwrap(), counts);
     }
-    forbidden(db.access(Role::Viewer).await.export_incidents(&IncidentFilter::default()).await);
-    forbidden(documenter.import_batch(&[(Vec::new(), input.clone())]).await);
+    forbidden(
+        db.access(Role::Viewer)
+            .await
+            .export_incidents(&IncidentFilter::default())
+            .await,
+    );
+    forbidden(
+        documenter
+            .import_batch(&[(Vec::new(), input.clone())])
+            .await,
+    );
     for role in [Role::ProtectionOfficer, Role::Admin] {
         db.access(role).await.create_incident(&input).await.unwrap();
     }
@@ -949,24 +1537,56 @@ async fn victim_pages_list_violations(db: TestDb) {
     let later = documenter.create_incident(&later).await.unwrap();
     let bystander = create_person(&documenter, "Nobody Harmed").await;
 
-    let list = viewer.violations_against(VictimRef::Person(s.person.id)).await.unwrap();
+    let list = viewer
+        .violations_against(VictimRef::Person(s.person.id))
+        .await
+        .unwrap();
     assert_eq!(list.len(), 2);
-    assert_eq!((list[0].incident_id, list[0].violation_type.as_str()), (later, "threat"));
-    assert_eq!((list[1].incident_id, list[1].violation_type.as_str()), (s.incident, "killing"));
-    assert_eq!(list[1].incident_title, "Indigenous guard killed near Toribío");
+    assert_eq!(
+        (list[0].incident_id, list[0].violation_type.as_str()),
+        (later, "threat")
+    );
+    assert_eq!(
+        (list[1].incident_id, list[1].violation_type.as_str()),
+        (s.incident, "killing")
+    );
+    assert_eq!(
+        list[1].incident_title,
+        "Indigenous guard killed near Toribío"
+    );
     assert_eq!(list[1].date.to_string(), "2024-03-15");
-    assert_eq!((list[1].country.as_str(), list[1].status), ("CO", IncidentStatus::UnderVerification));
+    assert_eq!(
+        (list[1].country.as_str(), list[1].status),
+        ("CO", IncidentStatus::UnderVerification)
+    );
 
-    let list = viewer.violations_against(VictimRef::Group(s.group.id)).await.unwrap();
+    let list = viewer
+        .violations_against(VictimRef::Group(s.group.id))
+        .await
+        .unwrap();
     assert_eq!(list.len(), 1);
-    assert_eq!((list[0].violation_type.as_str(), list[0].date.to_string()), ("death_threat", "2024-03".to_owned()));
-    assert!(viewer.violations_against(VictimRef::Person(bystander.id)).await.unwrap().is_empty());
+    assert_eq!(
+        (list[0].violation_type.as_str(), list[0].date.to_string()),
+        ("death_threat", "2024-03".to_owned())
+    );
+    assert!(viewer
+        .violations_against(VictimRef::Person(bystander.id))
+        .await
+        .unwrap()
+        .is_empty());
 
     // Removing the violation from the incident removes it from the victim's page.
     let mut edit = killing_in_cauca(s.person.id, s.group.id);
     edit.violations.remove(1);
-    documenter.update_incident(s.incident, 1, &edit).await.unwrap();
-    assert!(viewer.violations_against(VictimRef::Group(s.group.id)).await.unwrap().is_empty());
+    documenter
+        .update_incident(s.incident, 1, &edit)
+        .await
+        .unwrap();
+    assert!(viewer
+        .violations_against(VictimRef::Group(s.group.id))
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 // ---------------------------------------------------------------- lists and search
@@ -992,7 +1612,10 @@ async fn incident_lists_filter(db: TestDb) {
             violations: vec![ViolationInput {
                 violation_type: "arbitrary_detention".into(),
                 victim: Some(VictimRef::Person(journalist.id)),
-                perpetrators: vec![PerpetratorInput { perpetrator_type: "police".into(), ..Default::default() }],
+                perpetrators: vec![PerpetratorInput {
+                    perpetrator_type: "police".into(),
+                    ..Default::default()
+                }],
                 ..Default::default()
             }],
             ..Default::default()
@@ -1009,7 +1632,10 @@ async fn incident_lists_filter(db: TestDb) {
             violations: vec![ViolationInput {
                 violation_type: "threat".into(),
                 victim: Some(VictimRef::Group(s.group.id)),
-                perpetrators: vec![PerpetratorInput { perpetrator_type: "unknown".into(), ..Default::default() }],
+                perpetrators: vec![PerpetratorInput {
+                    perpetrator_type: "unknown".into(),
+                    ..Default::default()
+                }],
                 ..Default::default()
             }],
             ..Default::default()
@@ -1029,17 +1655,33 @@ async fn incident_lists_filter(db: TestDb) {
     let f = IncidentFilter::default;
     let all = viewer.incidents(&f()).await.unwrap();
     assert_eq!(all.total, 4);
-    assert_eq!(all.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![d, a, b, c], "newest first");
+    assert_eq!(
+        all.items.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![d, a, b, c],
+        "newest first"
+    );
     let summary = all.items.iter().find(|i| i.id == a).unwrap();
     assert_eq!(summary.title, "Indigenous guard killed near Toribío");
-    assert_eq!((summary.country.as_str(), summary.region.as_str()), ("CO", "Cauca"));
-    assert_eq!((summary.start.to_string(), summary.status), ("2024-03-15".to_owned(), IncidentStatus::UnderVerification));
+    assert_eq!(
+        (summary.country.as_str(), summary.region.as_str()),
+        ("CO", "Cauca")
+    );
+    assert_eq!(
+        (summary.start.to_string(), summary.status),
+        ("2024-03-15".to_owned(), IncidentStatus::UnderVerification)
+    );
     assert_eq!(summary.violation_types, vec!["killing", "death_threat"]);
     assert_eq!(summary.victim_count, 2);
     let summary_b = all.items.iter().find(|i| i.id == b).unwrap();
-    assert_eq!((summary_b.country.as_str(), summary_b.region.as_str()), ("BR", "Pará"));
+    assert_eq!(
+        (summary_b.country.as_str(), summary_b.region.as_str()),
+        ("BR", "Pará")
+    );
     let summary_d = all.items.iter().find(|i| i.id == d).unwrap();
-    assert_eq!((summary_d.country.as_str(), summary_d.region.as_str()), ("FR", "Île-de-France"));
+    assert_eq!(
+        (summary_d.country.as_str(), summary_d.region.as_str()),
+        ("FR", "Île-de-France")
+    );
 
     for (country, want) in [
         ("Colombia", set([a, c])),
@@ -1053,7 +1695,18 @@ async fn incident_lists_filter(db: TestDb) {
         ("Honduras", set([])),
         ("Atlantis", set([])),
     ] {
-        assert_eq!(ids(&viewer, IncidentFilter { country: country.into(), ..f() }).await, want, "country {country}");
+        assert_eq!(
+            ids(
+                &viewer,
+                IncidentFilter {
+                    country: country.into(),
+                    ..f()
+                }
+            )
+            .await,
+            want,
+            "country {country}"
+        );
     }
     for (region, want) in [
         ("Cauca", set([a])),
@@ -1064,7 +1717,18 @@ async fn incident_lists_filter(db: TestDb) {
         ("Île-de-France", set([d])),
         ("Valle del Cauca", set([])),
     ] {
-        assert_eq!(ids(&viewer, IncidentFilter { region: region.into(), ..f() }).await, want, "region {region}");
+        assert_eq!(
+            ids(
+                &viewer,
+                IncidentFilter {
+                    region: region.into(),
+                    ..f()
+                }
+            )
+            .await,
+            want,
+            "region {region}"
+        );
     }
     // With a country, a known first-level region matches however it is typed.
     for (country, region, want) in [
@@ -1074,11 +1738,31 @@ async fn incident_lists_filter(db: TestDb) {
         ("Colombia", "CAUCA", set([a])),
         ("Colombia", "Pará", set([])),
     ] {
-        let filter = IncidentFilter { country: country.into(), region: region.into(), ..f() };
+        let filter = IncidentFilter {
+            country: country.into(),
+            region: region.into(),
+            ..f()
+        };
         assert_eq!(ids(&viewer, filter).await, want, "{country} / {region}");
     }
-    for (year, want) in [(2024, set([a])), (2023, set([b, c])), (2025, set([d])), (2019, set([]))] {
-        assert_eq!(ids(&viewer, IncidentFilter { year: Some(year), ..f() }).await, want, "year {year}");
+    for (year, want) in [
+        (2024, set([a])),
+        (2023, set([b, c])),
+        (2025, set([d])),
+        (2019, set([])),
+    ] {
+        assert_eq!(
+            ids(
+                &viewer,
+                IncidentFilter {
+                    year: Some(year),
+                    ..f()
+                }
+            )
+            .await,
+            want,
+            "year {year}"
+        );
     }
     for (vt, want) in [
         ("killing", set([a])),
@@ -1087,10 +1771,36 @@ async fn incident_lists_filter(db: TestDb) {
         ("threat", set([c, d])),
         ("torture", set([])),
     ] {
-        assert_eq!(ids(&viewer, IncidentFilter { violation_type: vt.into(), ..f() }).await, want, "violation type {vt}");
+        assert_eq!(
+            ids(
+                &viewer,
+                IncidentFilter {
+                    violation_type: vt.into(),
+                    ..f()
+                }
+            )
+            .await,
+            want,
+            "violation type {vt}"
+        );
     }
-    for (status, want) in [("reported", set([b, c, d])), ("under_verification", set([a])), ("verified", set([]))] {
-        assert_eq!(ids(&viewer, IncidentFilter { status: status.into(), ..f() }).await, want, "status {status}");
+    for (status, want) in [
+        ("reported", set([b, c, d])),
+        ("under_verification", set([a])),
+        ("verified", set([])),
+    ] {
+        assert_eq!(
+            ids(
+                &viewer,
+                IncidentFilter {
+                    status: status.into(),
+                    ..f()
+                }
+            )
+            .await,
+            want,
+            "status {status}"
+        );
     }
     for (pt, want) in [
         ("hired_killers", set([a])),
@@ -1099,10 +1809,36 @@ async fn incident_lists_filter(db: TestDb) {
         ("unknown", set([c])),
         ("military", set([])),
     ] {
-        assert_eq!(ids(&viewer, IncidentFilter { perpetrator_type: pt.into(), ..f() }).await, want, "perpetrator {pt}");
+        assert_eq!(
+            ids(
+                &viewer,
+                IncidentFilter {
+                    perpetrator_type: pt.into(),
+                    ..f()
+                }
+            )
+            .await,
+            want,
+            "perpetrator {pt}"
+        );
     }
-    for (sector, want) in [("agribusiness", set([a])), ("mining", set([b])), ("logging", set([]))] {
-        assert_eq!(ids(&viewer, IncidentFilter { sector: sector.into(), ..f() }).await, want, "sector {sector}");
+    for (sector, want) in [
+        ("agribusiness", set([a])),
+        ("mining", set([b])),
+        ("logging", set([])),
+    ] {
+        assert_eq!(
+            ids(
+                &viewer,
+                IncidentFilter {
+                    sector: sector.into(),
+                    ..f()
+                }
+            )
+            .await,
+            want,
+            "sector {sector}"
+        );
     }
     for (ch, want) in [
         ("indigenous", set([a])),
@@ -1111,16 +1847,40 @@ async fn incident_lists_filter(db: TestDb) {
         ("park_ranger", set([d])),
         ("lawyer", set([])),
     ] {
-        assert_eq!(ids(&viewer, IncidentFilter { characteristic: ch.into(), ..f() }).await, want, "characteristic {ch}");
+        assert_eq!(
+            ids(
+                &viewer,
+                IncidentFilter {
+                    characteristic: ch.into(),
+                    ..f()
+                }
+            )
+            .await,
+            want,
+            "characteristic {ch}"
+        );
     }
 
     // Filters combine.
-    let both = IncidentFilter { country: "Colombia".into(), year: Some(2023), ..f() };
+    let both = IncidentFilter {
+        country: "Colombia".into(),
+        year: Some(2023),
+        ..f()
+    };
     assert_eq!(ids(&viewer, both).await, set([c]));
-    let none = IncidentFilter { country: "Brazil".into(), violation_type: "killing".into(), ..f() };
+    let none = IncidentFilter {
+        country: "Brazil".into(),
+        violation_type: "killing".into(),
+        ..f()
+    };
     let page = viewer.incidents(&none).await.unwrap();
     assert_eq!((page.total, page.items.len()), (0, 0));
-    let q = IncidentFilter { q: "guard".into(), country: "CO".into(), status: "reported".into(), ..f() };
+    let q = IncidentFilter {
+        q: "guard".into(),
+        country: "CO".into(),
+        status: "reported".into(),
+        ..f()
+    };
     assert_eq!(ids(&viewer, q).await, set([c]));
 }
 
@@ -1135,7 +1895,14 @@ async fn incident_lists_paginate(db: TestDb) {
     let rows: Vec<_> = (0..total)
         .map(|n| {
             let day = start + Duration::days(n as i64);
-            (Vec::new(), simple_incident(&format!("Threat number {n}"), &day.format("%Y-%m-%d").to_string(), person.id))
+            (
+                Vec::new(),
+                simple_incident(
+                    &format!("Threat number {n}"),
+                    &day.format("%Y-%m-%d").to_string(),
+                    person.id,
+                ),
+            )
         })
         .collect();
     let counts = admin.import_batch(&rows).await.unwrap();
@@ -1143,12 +1910,27 @@ async fn incident_lists_paginate(db: TestDb) {
 
     let page = |n: Option<u32>| {
         let viewer = viewer.clone();
-        async move { viewer.incidents(&IncidentFilter { page: n, ..Default::default() }).await.unwrap() }
+        async move {
+            viewer
+                .incidents(&IncidentFilter {
+                    page: n,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+        }
     };
     let first = page(None).await;
-    assert_eq!((first.total, first.page, first.per_page, first.pages()), (total as i64, 1, PAGE_SIZE, 2));
+    assert_eq!(
+        (first.total, first.page, first.per_page, first.pages()),
+        (total as i64, 1, PAGE_SIZE, 2)
+    );
     assert_eq!(first.items.len(), PAGE_SIZE as usize);
-    assert_eq!(first.items[0].title, format!("Threat number {}", total - 1), "newest first");
+    assert_eq!(
+        first.items[0].title,
+        format!("Threat number {}", total - 1),
+        "newest first"
+    );
     assert_eq!(page(Some(0)).await.items, first.items, "page 0 is page 1");
     let second = page(Some(2)).await;
     assert_eq!((second.page, second.items.len(), second.pages()), (2, 5, 2));
@@ -1156,17 +1938,43 @@ async fn incident_lists_paginate(db: TestDb) {
     let third = page(Some(3)).await;
     assert_eq!((third.total, third.items.len()), (total as i64, 0));
 
-    let mut seen: Vec<Id> = first.items.iter().chain(second.items.iter()).map(|i| i.id).collect();
-    let dates: Vec<_> = first.items.iter().chain(second.items.iter()).map(|i| i.start.date).collect();
-    assert!(dates.windows(2).all(|w| w[0] > w[1]), "strictly newest first across pages");
+    let mut seen: Vec<Id> = first
+        .items
+        .iter()
+        .chain(second.items.iter())
+        .map(|i| i.id)
+        .collect();
+    let dates: Vec<_> = first
+        .items
+        .iter()
+        .chain(second.items.iter())
+        .map(|i| i.start.date)
+        .collect();
+    assert!(
+        dates.windows(2).all(|w| w[0] > w[1]),
+        "strictly newest first across pages"
+    );
     seen.sort_unstable();
     seen.dedup();
     assert_eq!(seen.len(), total, "no incident on two pages, none missing");
 
     // Pagination applies after filtering.
-    let filtered = viewer.incidents(&IncidentFilter { year: Some(2020), ..Default::default() }).await.unwrap();
+    let filtered = viewer
+        .incidents(&IncidentFilter {
+            year: Some(2020),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!((filtered.total, filtered.pages()), (total as i64, 2));
-    let f2 = viewer.incidents(&IncidentFilter { q: "threat".into(), page: Some(2), ..Default::default() }).await.unwrap();
+    let f2 = viewer
+        .incidents(&IncidentFilter {
+            q: "threat".into(),
+            page: Some(2),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!((f2.total, f2.items.len()), (total as i64, 5));
 }
 
@@ -1198,11 +2006,27 @@ async fn full_text_search_respects_sensitivity(db: TestDb) {
         assert_eq!(search(reader, "guardia").await, set([a]), "{who}");
         assert_eq!(search(reader, "cauca").await, set([a]), "{who} (region)");
         // Query syntax of either engine is just text.
-        assert_eq!(search(reader, "\"OR\" * NEAR( x:y & | ! ' \\").await, set([]), "{who}");
-        assert_eq!(search(reader, "killed OR magdalena").await, set([]), "{who}");
+        assert_eq!(
+            search(reader, "\"OR\" * NEAR( x:y & | ! ' \\").await,
+            set([]),
+            "{who}"
+        );
+        assert_eq!(
+            search(reader, "killed OR magdalena").await,
+            set([]),
+            "{who}"
+        );
         // Letters and digits one engine's tokenizer may not know are not errors.
-        assert_eq!(search(reader, "\u{1E900}\u{1E901} ² ⅷ").await, set([]), "{who}");
-        assert_eq!(search(reader, "   ").await, set([a, b]), "{who}: a blank query does not filter");
+        assert_eq!(
+            search(reader, "\u{1E900}\u{1E901} ² ⅷ").await,
+            set([]),
+            "{who}"
+        );
+        assert_eq!(
+            search(reader, "   ").await,
+            set([a, b]),
+            "{who}: a blank query does not filter"
+        );
     }
 
     // Narratives, victims' legal names and source origins are found only by readers
@@ -1227,11 +2051,17 @@ async fn full_text_search_respects_sensitivity(db: TestDb) {
     // Renaming a victim or a group re-indexes the incidents that name them.
     let mut renamed = defender("José Tombé Pacho");
     renamed.characteristics = s.person.characteristics.clone();
-    documenter.update_person(s.person.id, 1, &renamed).await.unwrap();
+    documenter
+        .update_person(s.person.id, 1, &renamed)
+        .await
+        .unwrap();
     assert_eq!(search(&documenter, "pacho").await, set([a]));
     assert_eq!(search(&documenter, "ramirez").await, set([]));
     assert_eq!(search(&viewer, "pacho").await, set([]));
-    documenter.update_group(s.group.id, 1, &organisation("Kiwe Thegnas")).await.unwrap();
+    documenter
+        .update_group(s.group.id, 1, &organisation("Kiwe Thegnas"))
+        .await
+        .unwrap();
     assert_eq!(search(&viewer, "thegnas").await, set([a]));
     assert_eq!(search(&viewer, "guardia").await, set([]));
 
@@ -1255,25 +2085,56 @@ async fn person_search_respects_sensitivity(db: TestDb) {
     assert_eq!(person_search(&documenter, "Ramírez").await, vec![jose.id]);
     assert_eq!(person_search(&documenter, "ramirez").await, vec![jose.id]);
     assert_eq!(person_search(&documenter, "LUCIA quin").await, vec![ana.id]);
-    assert_eq!(person_search(&documenter, "+57").await.len(), 2, "contacts are searchable for documenters");
+    assert_eq!(
+        person_search(&documenter, "+57").await.len(),
+        2,
+        "contacts are searchable for documenters"
+    );
     assert!(person_search(&viewer, "Ramírez").await.is_empty());
     assert!(person_search(&viewer, "ana").await.is_empty());
 
     for reader in [&documenter, &viewer] {
         assert_eq!(person_search(reader, &jose.code).await, vec![jose.id]);
-        assert_eq!(person_search(reader, &ana.code.to_lowercase()).await, vec![ana.id]);
-        assert_eq!(person_search(reader, "hrd").await, vec![jose.id, ana.id], "ordered by code");
+        assert_eq!(
+            person_search(reader, &ana.code.to_lowercase()).await,
+            vec![ana.id]
+        );
+        assert_eq!(
+            person_search(reader, "hrd").await,
+            vec![jose.id, ana.id],
+            "ordered by code"
+        );
         assert!(person_search(reader, "\" OR * NEAR(").await.is_empty());
         assert!(person_search(reader, "\u{1E900} ² ⅷ").await.is_empty());
     }
-    let found = viewer.persons(&PersonFilter { q: ana.code.clone(), ..Default::default() }).await.unwrap();
+    let found = viewer
+        .persons(&PersonFilter {
+            q: ana.code.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(found.total, 1);
-    assert_eq!((found.items[0].legal_name.as_deref(), found.items[0].redacted), (None, true));
+    assert_eq!(
+        (
+            found.items[0].legal_name.as_deref(),
+            found.items[0].redacted
+        ),
+        (None, true)
+    );
 
     // Filters and search combine.
-    let f = PersonFilter { q: "ramirez".into(), characteristic: "indigenous".into(), ..Default::default() };
+    let f = PersonFilter {
+        q: "ramirez".into(),
+        characteristic: "indigenous".into(),
+        ..Default::default()
+    };
     assert_eq!(documenter.persons(&f).await.unwrap().total, 1);
-    let f = PersonFilter { q: "ramirez".into(), kind: "witness".into(), ..Default::default() };
+    let f = PersonFilter {
+        q: "ramirez".into(),
+        kind: "witness".into(),
+        ..Default::default()
+    };
     assert_eq!(documenter.persons(&f).await.unwrap().total, 0);
 }
 
@@ -1281,7 +2142,14 @@ async fn search_folds_accents_alike_on_both_engines(db: TestDb) {
     let documenter = db.access(Role::Documenter).await;
     let viewer = db.access(Role::Viewer).await;
     // Names from the countries where defenders are attacked use more than Spanish accents.
-    let names = ["Antonín Dvořák", "Łukasz Żółć", "Søren Ødegård", "Şahin Öztürk", "Nguyễn Thị Ánh", "Ștefan Țurcanu"];
+    let names = [
+        "Antonín Dvořák",
+        "Łukasz Żółć",
+        "Søren Ødegård",
+        "Şahin Öztürk",
+        "Nguyễn Thị Ánh",
+        "Ștefan Țurcanu",
+    ];
     let mut people = Vec::new();
     for name in names {
         people.push(create_person(&documenter, name).await);
@@ -1296,15 +2164,27 @@ async fn search_folds_accents_alike_on_both_engines(db: TestDb) {
         ("nguyen anh", 4),
         ("stefan turcanu", 5),
     ] {
-        assert_eq!(person_search(&documenter, q).await, vec![people[i].id], "{q}");
+        assert_eq!(
+            person_search(&documenter, q).await,
+            vec![people[i].id],
+            "{q}"
+        );
     }
-    let mut input = simple_incident("Radio station raided in Kraśnik and Łódź", "2024-09-09", people[0].id);
+    let mut input = simple_incident(
+        "Radio station raided in Kraśnik and Łódź",
+        "2024-09-09",
+        people[0].id,
+    );
     input.country = "Poland".into();
     let id = documenter.create_incident(&input).await.unwrap();
     for q in ["krasnik", "KRAŚNIK lodz", "Łódź"] {
         assert_eq!(search(&viewer, q).await, set([id]), "{q}");
     }
-    assert_eq!(search(&documenter, "dvorak").await, set([id]), "victim names fold too");
+    assert_eq!(
+        search(&documenter, "dvorak").await,
+        set([id]),
+        "victim names fold too"
+    );
 }
 
 // ---------------------------------------------------------------- history, export, import
@@ -1322,23 +2202,60 @@ async fn history_lists_versions_and_changed_fields(db: TestDb) {
     edit.sources.pop();
     edit.locality = "Jamundí".into();
     db.clock.advance(Duration::hours(1));
-    documenter.update_incident(s.incident, 2, &edit).await.unwrap();
+    documenter
+        .update_incident(s.incident, 2, &edit)
+        .await
+        .unwrap();
 
     let h = viewer.history("incident", s.incident).await.unwrap();
-    assert_eq!(h.iter().map(|v| v.version).collect::<Vec<_>>(), vec![3, 2, 1]);
-    assert!(h.iter().all(|v| v.entity == "incident" && v.entity_id == s.incident));
+    assert_eq!(
+        h.iter().map(|v| v.version).collect::<Vec<_>>(),
+        vec![3, 2, 1]
+    );
+    assert!(h
+        .iter()
+        .all(|v| v.entity == "incident" && v.entity_id == s.incident));
     assert_eq!(h[0].changed, vec!["locality", "sources"]);
     assert_eq!(h[1].changed, vec!["region"]);
-    assert_eq!((h[0].at, h[1].at, h[2].at), (now() + Duration::hours(3), now() + Duration::hours(2), now()));
+    assert_eq!(
+        (h[0].at, h[1].at, h[2].at),
+        (
+            now() + Duration::hours(3),
+            now() + Duration::hours(2),
+            now()
+        )
+    );
     assert_eq!(h[1].user_id, Some(editor.actor().user_id));
-    assert_eq!(h[1].username.as_deref(), Some(editor.actor().username.as_str()));
-    assert_eq!(h[2].username.as_deref(), Some(documenter.actor().username.as_str()));
-    for field in ["title", "narrative", "country", "region", "violations", "sources", "status"] {
-        assert!(h[2].changed.iter().any(|c| c == field), "first version lists {field}: {:?}", h[2].changed);
+    assert_eq!(
+        h[1].username.as_deref(),
+        Some(editor.actor().username.as_str())
+    );
+    assert_eq!(
+        h[2].username.as_deref(),
+        Some(documenter.actor().username.as_str())
+    );
+    for field in [
+        "title",
+        "narrative",
+        "country",
+        "region",
+        "violations",
+        "sources",
+        "status",
+    ] {
+        assert!(
+            h[2].changed.iter().any(|c| c == field),
+            "first version lists {field}: {:?}",
+            h[2].changed
+        );
     }
 
     // Snapshots keep every version (for administrators' review).
-    let v2 = db.store.version_snapshot("incident", s.incident, 2).await.unwrap();
+    let v2 = db
+        .store
+        .version_snapshot("incident", s.incident, 2)
+        .await
+        .unwrap();
     assert_eq!(v2["region"], "Valle del Cauca");
     assert_eq!(v2["sources"].as_array().map(Vec::len), Some(2));
     not_found(db.store.version_snapshot("incident", s.incident, 9).await);
@@ -1361,12 +2278,21 @@ async fn export_is_redacted_for_analysts(db: TestDb) {
     brazil.narrative = "Held for three days without charge.".into();
     let b = documenter.create_incident(&brazil).await.unwrap();
 
-    let full = documenter.export_incidents(&IncidentFilter::default()).await.unwrap();
-    assert_eq!(full.iter().map(|i| i.id).collect::<Vec<_>>(), vec![s.incident, b]);
+    let full = documenter
+        .export_incidents(&IncidentFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        full.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![s.incident, b]
+    );
     assert!(full.iter().all(|i| !i.redacted && i.narrative.is_some()));
     assert_eq!(full[0], documenter.incident(s.incident).await.unwrap());
 
-    let redacted = analyst.export_incidents(&IncidentFilter::default()).await.unwrap();
+    let redacted = analyst
+        .export_incidents(&IncidentFilter::default())
+        .await
+        .unwrap();
     assert_eq!(redacted.len(), 2);
     for i in &redacted {
         assert!(i.redacted);
@@ -1383,15 +2309,24 @@ async fn export_is_redacted_for_analysts(db: TestDb) {
     assert_eq!(redacted[0].violations.len(), 2);
 
     // Filters apply; sensitive words find nothing for the analyst.
-    let co = IncidentFilter { country: "Colombia".into(), ..Default::default() };
+    let co = IncidentFilter {
+        country: "Colombia".into(),
+        ..Default::default()
+    };
     assert_eq!(analyst.export_incidents(&co).await.unwrap().len(), 1);
-    let q = IncidentFilter { q: "motorbike".into(), ..Default::default() };
+    let q = IncidentFilter {
+        q: "motorbike".into(),
+        ..Default::default()
+    };
     assert!(analyst.export_incidents(&q).await.unwrap().is_empty());
     assert_eq!(documenter.export_incidents(&q).await.unwrap().len(), 1);
 }
 
 fn import_person(external_id: &str, name: &str) -> PersonInput {
-    PersonInput { external_id: external_id.into(), ..defender(name) }
+    PersonInput {
+        external_id: external_id.into(),
+        ..defender(name)
+    }
 }
 
 fn import_incident(external_id: &str, title: &str, violation_type: &str) -> IncidentInput {
@@ -1405,7 +2340,10 @@ fn import_incident(external_id: &str, title: &str, violation_type: &str) -> Inci
         violations: vec![ViolationInput {
             violation_type: violation_type.into(),
             victim: None,
-            perpetrators: vec![PerpetratorInput { perpetrator_type: "company".into(), ..Default::default() }],
+            perpetrators: vec![PerpetratorInput {
+                perpetrator_type: "company".into(),
+                ..Default::default()
+            }],
             ..Default::default()
         }],
         sources: two_sources(),
@@ -1417,7 +2355,9 @@ async fn import_is_all_or_nothing_and_idempotent(db: TestDb) {
     let admin = db.access(Role::Admin).await;
     let p1 = valid_person(&admin, &import_person("P-1", "Berta Importada")).await;
     let p2 = valid_person(&admin, &import_person("P-2", "Gaspar Importado")).await;
-    let row = |ext: &str, title: &str, vt: &str, who: &ValidPerson| (vec![who.clone()], import_incident(ext, title, vt));
+    let row = |ext: &str, title: &str, vt: &str, who: &ValidPerson| {
+        (vec![who.clone()], import_incident(ext, title, vt))
+    };
 
     // One bad row: nothing at all is written, not even the persons of the good rows.
     let batch = vec![
@@ -1427,28 +2367,68 @@ async fn import_is_all_or_nothing_and_idempotent(db: TestDb) {
     ];
     let errs = invalid(admin.import_batch(&batch).await);
     assert!(
-        errs.0.iter().any(|e| e.field.ends_with("violations[0].type") && e.key == "err-unknown-code"),
+        errs.0
+            .iter()
+            .any(|e| e.field.ends_with("violations[0].type") && e.key == "err-unknown-code"),
         "{errs}"
     );
-    assert!(errs.0.iter().any(|e| e.field.starts_with("rows[2]")), "the failing row is named: {errs}");
+    assert!(
+        errs.0.iter().any(|e| e.field.starts_with("rows[2]")),
+        "the failing row is named: {errs}"
+    );
     assert_eq!(db.counts().await, (0, 0, 0));
-    assert!(db.store.person_by_external_id("P-1").await.unwrap().is_none());
+    assert!(db
+        .store
+        .person_by_external_id("P-1")
+        .await
+        .unwrap()
+        .is_none());
 
     // The corrected batch goes in whole; a person named twice is created once.
     let mut batch = batch;
     batch[2] = row("HN-3", "Office raided", "raid", &p1);
     let counts = admin.import_batch(&batch).await.unwrap();
-    assert_eq!((counts.created, counts.updated, counts.unchanged), (3, 0, 0));
+    assert_eq!(
+        (counts.created, counts.updated, counts.unchanged),
+        (3, 0, 0)
+    );
     assert_eq!(db.counts().await, (3, 2, 0));
-    let berta = db.store.person_by_external_id("P-1").await.unwrap().unwrap();
-    assert_eq!(berta.code, "HRD-2026-0001", "the rolled-back batch used no codes");
+    let berta = db
+        .store
+        .person_by_external_id("P-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        berta.code, "HRD-2026-0001",
+        "the rolled-back batch used no codes"
+    );
     assert_eq!(berta.legal_name.as_deref(), Some("Berta Importada"));
-    let hn1 = db.store.incident_id_by_external("HN-1").await.unwrap().unwrap();
+    let hn1 = db
+        .store
+        .incident_id_by_external("HN-1")
+        .await
+        .unwrap()
+        .unwrap();
     let i = admin.incident(hn1).await.unwrap();
-    assert_eq!((i.country.as_str(), i.region.as_str(), i.version), ("HN", "Atlántida", 1));
+    assert_eq!(
+        (i.country.as_str(), i.region.as_str(), i.version),
+        ("HN", "Atlántida", 1)
+    );
     assert_eq!(i.violations[0].victim.victim, VictimRef::Person(berta.id));
-    assert_eq!(admin.violations_against(VictimRef::Person(berta.id)).await.unwrap().len(), 2);
-    assert_eq!(search(&admin, "raided").await.len(), 1, "imported incidents are searchable");
+    assert_eq!(
+        admin
+            .violations_against(VictimRef::Person(berta.id))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        search(&admin, "raided").await.len(),
+        1,
+        "imported incidents are searchable"
+    );
 
     // The same file again changes nothing.
     let again = admin.import_batch(&batch).await.unwrap();
@@ -1459,11 +2439,20 @@ async fn import_is_all_or_nothing_and_idempotent(db: TestDb) {
     // A changed row updates its incident in place, with a new version.
     batch[0].1.title = "Land defender beaten by security guards".into();
     let changed = admin.import_batch(&batch).await.unwrap();
-    assert_eq!((changed.created, changed.updated, changed.unchanged), (0, 1, 2));
+    assert_eq!(
+        (changed.created, changed.updated, changed.unchanged),
+        (0, 1, 2)
+    );
     assert_eq!(db.counts().await, (3, 2, 0));
     let i = admin.incident(hn1).await.unwrap();
-    assert_eq!((i.title.as_str(), i.version), ("Land defender beaten by security guards", 2));
-    assert_eq!(admin.history("incident", hn1).await.unwrap()[0].changed, vec!["title"]);
+    assert_eq!(
+        (i.title.as_str(), i.version),
+        ("Land defender beaten by security guards", 2)
+    );
+    assert_eq!(
+        admin.history("incident", hn1).await.unwrap()[0].changed,
+        vec!["title"]
+    );
 
     // A new row beside known ones is created; rows without external ids always are.
     let mut plus = batch.clone();

@@ -3,7 +3,12 @@
 //! clock the test controls; [`backend_tests!`] runs one scenario on both. A skipped
 //! PostgreSQL run always says so on stderr: it must never pass silently.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![allow(dead_code)] // Shared with the web and import tests; not every helper is used everywhere.
 
 use std::io::Write as _;
@@ -33,13 +38,22 @@ pub const PASSWORD: &str = "correct horse battery";
 
 /// "Now" in every test: 2026-11-28T12:00:00Z.
 pub fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).single().expect("valid date")
+    Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0)
+        .single()
+        .expect("valid date")
 }
 
 /// How to open the same database again.
 enum Location {
-    Sqlite { path: PathBuf, key: [u8; 32] },
-    Postgres { admin_url: String, url: String, name: String },
+    Sqlite {
+        path: PathBuf,
+        key: [u8; 32],
+    },
+    Postgres {
+        admin_url: String,
+        url: String,
+        name: String,
+    },
 }
 
 /// A fresh database for one test. Dropping it deletes the data (the temporary
@@ -56,7 +70,9 @@ pub struct TestDb {
 
 impl std::fmt::Debug for TestDb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestDb").field("backend", &self.backend_name).finish()
+        f.debug_struct("TestDb")
+            .field("backend", &self.backend_name)
+            .finish()
     }
 }
 
@@ -67,7 +83,10 @@ pub async fn sqlite() -> TestDb {
     let key: [u8; 32] = rand::random();
     let clock = FixedClock::new(now());
     let store = Store::open(
-        StoreConfig::Sqlite { path: path.clone(), key: Zeroizing::new(key) },
+        StoreConfig::Sqlite {
+            path: path.clone(),
+            key: Zeroizing::new(key),
+        },
         Arc::new(clock.clone()),
     )
     .await
@@ -97,33 +116,81 @@ pub fn announce_postgres_skip(test: &str) {
 /// admin URL in `VIGIL_TEST_POSTGRES_URL`; `None` (after saying so loudly) when the
 /// variable is unset. With `VIGIL_TEST_REQUIRE_POSTGRES=1` a missing URL fails.
 pub async fn postgres() -> Option<TestDb> {
-    let Some(admin_url) = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.trim().is_empty()) else {
+    let Some(admin_url) = std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    else {
         if std::env::var(REQUIRE_POSTGRES_ENV).is_ok_and(|v| v == "1") {
             panic!("{REQUIRE_POSTGRES_ENV}=1 but {POSTGRES_ENV} is not set");
         }
         return None;
     };
     remove_stale_databases(&admin_url).await;
-    let name = format!("{PG_PREFIX}{:x}_{}", std::process::id(), hex::encode(rand::random::<[u8; 6]>()));
-    let admin = PostgresBackend::connect(&admin_url).await.expect("connect to the PostgreSQL admin URL");
-    admin
-        .query(&format!("CREATE DATABASE \"{name}\""), &[])
-        .await
-        .expect("create the test database");
-    admin.close().await;
+    let template = template(&admin_url).await;
+    let name = format!(
+        "{PG_PREFIX}{:x}_{}",
+        std::process::id(),
+        hex::encode(rand::random::<[u8; 6]>())
+    );
+    create_database(&admin_url, &name, Some(template)).await;
     let url = with_database(&admin_url, &name);
     let clock = FixedClock::new(now());
-    let store = Store::open(StoreConfig::Postgres { url: url.clone() }, Arc::new(clock.clone()))
-        .await
-        .expect("open PostgreSQL store");
+    let store = Store::open(
+        StoreConfig::Postgres { url: url.clone() },
+        Arc::new(clock.clone()),
+    )
+    .await
+    .expect("open PostgreSQL store");
     Some(TestDb {
         store,
         clock,
         backend_name: "postgres",
-        location: Location::Postgres { admin_url, url, name },
+        location: Location::Postgres {
+            admin_url,
+            url,
+            name,
+        },
         users: AtomicUsize::new(0),
         _dir: None,
     })
+}
+
+/// The migrated database that every test database of this process is copied from, so
+/// the schema is built once per run rather than once per test. Left behind when the
+/// process ends; the next run's [`remove_stale_databases`] drops it.
+async fn template(admin_url: &str) -> &'static str {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = format!("{PG_PREFIX}{:x}_template", std::process::id());
+            // Left over if an earlier test of this process failed to build it.
+            drop_database(admin_url, &name).await;
+            create_database(admin_url, &name, None).await;
+            let config = StoreConfig::Postgres {
+                url: with_database(admin_url, &name),
+            };
+            let store = Store::open(config, Arc::new(FixedClock::new(now())))
+                .await
+                .expect("open the PostgreSQL template store");
+            // A template must have no connections when it is copied.
+            store.close().await;
+            name
+        })
+        .await
+}
+
+async fn create_database(admin_url: &str, name: &str, template: Option<&str>) {
+    let admin = PostgresBackend::connect(admin_url)
+        .await
+        .expect("connect to the PostgreSQL admin URL");
+    let from = template
+        .map(|t| format!(" TEMPLATE \"{t}\""))
+        .unwrap_or_default();
+    admin
+        .query(&format!("CREATE DATABASE \"{name}\"{from}"), &[])
+        .await
+        .expect("create a test database");
+    admin.close().await;
 }
 
 /// The same server URL with another database name (query string kept).
@@ -140,13 +207,25 @@ fn with_database(url: &str, db: &str) -> String {
 async fn drop_database(admin_url: &str, name: &str) {
     match PostgresBackend::connect(admin_url).await {
         Ok(admin) => {
-            if let Err(e) = admin.query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"), &[]).await {
-                let _ = writeln!(std::io::stderr(), "warning: could not drop test database {name}: {e}");
+            if let Err(e) = admin
+                .query(
+                    &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                    &[],
+                )
+                .await
+            {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "warning: could not drop test database {name}: {e}"
+                );
             }
             admin.close().await;
         }
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "warning: could not drop test database {name}: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: could not drop test database {name}: {e}"
+            );
         }
     }
 }
@@ -160,9 +239,14 @@ async fn remove_stale_databases(admin_url: &str) {
     if !first || !std::path::Path::new("/proc/self").exists() {
         return;
     }
-    let Ok(admin) = PostgresBackend::connect(admin_url).await else { return };
+    let Ok(admin) = PostgresBackend::connect(admin_url).await else {
+        return;
+    };
     let rows = admin
-        .query("SELECT datname FROM pg_database WHERE datname LIKE 'vigil\\_test\\_%'", &[])
+        .query(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'vigil\\_test\\_%'",
+            &[],
+        )
         .await
         .unwrap_or_default();
     admin.close().await;
@@ -173,7 +257,8 @@ async fn remove_stale_databases(admin_url: &str) {
             .and_then(|rest| rest.split('_').next())
             .and_then(|p| u32::from_str_radix(p, 16).ok());
         if let Some(pid) = pid {
-            if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            {
                 drop_database(admin_url, &name).await;
             }
         }
@@ -182,13 +267,19 @@ async fn remove_stale_databases(admin_url: &str) {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Location::Postgres { admin_url, name, .. } = &self.location {
+        if let Location::Postgres {
+            admin_url, name, ..
+        } = &self.location
+        {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             // Drop runs inside the test's runtime, where we may not block on async
             // work: do it on a thread with a runtime of its own. `WITH (FORCE)` ends
             // the connections this store's pool still holds.
             let done = std::thread::spawn(move || {
-                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
                     rt.block_on(drop_database(&admin_url, &name));
                 }
             });
@@ -202,10 +293,15 @@ impl TestDb {
     /// application instance would).
     pub async fn reopen(&self) -> Store {
         let config = match &self.location {
-            Location::Sqlite { path, key } => StoreConfig::Sqlite { path: path.clone(), key: Zeroizing::new(*key) },
+            Location::Sqlite { path, key } => StoreConfig::Sqlite {
+                path: path.clone(),
+                key: Zeroizing::new(*key),
+            },
             Location::Postgres { url, .. } => StoreConfig::Postgres { url: url.clone() },
         };
-        Store::open(config, Arc::new(self.clock.clone())).await.expect("reopen store")
+        Store::open(config, Arc::new(self.clock.clone()))
+            .await
+            .expect("reopen store")
     }
 
     /// A new user with this role (username `<role>-<n>`, password [`PASSWORD`]).
@@ -241,7 +337,11 @@ impl TestDb {
     /// A new user with this role and a live session; returns the user and the cookie value.
     pub async fn session(&self, role: Role) -> (User, String) {
         let user = self.user(role).await;
-        let token = self.store.create_session(user.id).await.expect("create session");
+        let token = self
+            .store
+            .create_session(user.id)
+            .await
+            .expect("create session");
         (user, token)
     }
 
@@ -300,7 +400,9 @@ pub fn defender(legal_name: &str) -> PersonInput {
 }
 
 pub async fn create_person(a: &Access, legal_name: &str) -> Person {
-    a.create_person(&defender(legal_name)).await.expect("create person")
+    a.create_person(&defender(legal_name))
+        .await
+        .expect("create person")
 }
 
 pub fn organisation(name: &str) -> GroupInput {
@@ -313,7 +415,9 @@ pub fn organisation(name: &str) -> GroupInput {
 }
 
 pub async fn create_group(a: &Access, name: &str) -> Group {
-    a.create_group(&organisation(name)).await.expect("create group")
+    a.create_group(&organisation(name))
+        .await
+        .expect("create group")
 }
 
 /// A killing in Cauca, Colombia: the person killed by hired killers, the group
@@ -407,12 +511,20 @@ pub async fn seed(a: &Access) -> Seeded {
         .create_incident(&killing_in_cauca(person.id, group.id))
         .await
         .expect("create the killing in Cauca");
-    Seeded { person, group, incident }
+    Seeded {
+        person,
+        group,
+        incident,
+    }
 }
 
 /// Validate a person as `a` would (for import batches, which take validated persons).
 pub async fn valid_person(a: &Access, p: &PersonInput) -> ValidPerson {
     let (vocab, today) = a.rules_context().await.expect("rules context");
-    let rules = Rules { vocab: &vocab, today, may_override_verification: false };
+    let rules = Rules {
+        vocab: &vocab,
+        today,
+        may_override_verification: false,
+    };
     p.validate(&rules).expect("valid person")
 }
