@@ -215,6 +215,8 @@ impl TermFormView {
 }
 
 struct Section {
+    /// Position on the page, for element ids.
+    n: usize,
     kind: &'static str,
     title: String,
     violation: bool,
@@ -389,7 +391,9 @@ fn vocab_page(
     let t = &ctx.t;
     let sections = VocabKind::ALL
         .into_iter()
-        .map(|kind| Section {
+        .enumerate()
+        .map(|(n, kind)| Section {
+            n,
             kind: kind.code(),
             title: kind_title(t, kind),
             violation: kind == VocabKind::ViolationType,
@@ -1127,7 +1131,7 @@ mod tests {
             assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
             assert!(bad
                 .body
-                .contains("id=\"perpetrator_type-code\" name=\"code\" value=\"Bad Code\""));
+                .contains("id=\"f1-code\" name=\"code\" value=\"Bad Code\""));
             assert!(bad.body.contains("aria-invalid=\"true\""));
             assert!(bad.body.contains("<details open>"));
 
@@ -1323,11 +1327,11 @@ mod tests {
             );
             let secret: String = created
                 .body
-                .split("id=\"secret\" readonly value=\"")
+                .split("id=\"secret\" readonly rows=\"2\" spellcheck=\"false\" autocapitalize=\"none\" class=\"code\">")
                 .nth(1)
                 .unwrap()
                 .chars()
-                .take_while(|c| *c != '"')
+                .take_while(|c| *c != '<')
                 .collect();
             assert!(secret.starts_with("vgl_") && secret.len() > 40);
             assert!(created.body.contains("will not be shown again"));
