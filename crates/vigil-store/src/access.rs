@@ -280,9 +280,13 @@ impl Access {
     /// the row's violation `i`. The import stops at the first row that fails; its field
     /// errors come back after a marker naming the row — field `rows[3]` (the incident)
     /// or `rows[3].victim`, key `err-import-row` — so the caller can name the line.
-    pub async fn import_batch(&self, rows: &[(Vec<vigil_domain::validate::ValidPerson>, IncidentInput)]) -> Result<ImportCounts> {
+    pub async fn import_batch(&self, new_terms: &[Term], rows: &[(Vec<vigil_domain::validate::ValidPerson>, IncidentInput)]) -> Result<ImportCounts> {
         self.require(Permission::Import)?;
+        if !new_terms.is_empty() {
+            self.require(Permission::Administer)?;
+        }
         let (vocab, today) = self.rules_context().await?;
+        let vocab = Vocabularies::new(vocab.all().iter().chain(new_terms).cloned().collect());
         let rules = self.rules(&vocab, today);
         let at_row = |row: usize, part: &'static str| {
             move |e: StoreError| match e {
@@ -299,6 +303,10 @@ impl Access {
             }
         };
         let mut tx = self.store.begin().await?;
+        // New terms go in with the rows: if anything fails, neither stays.
+        for t in new_terms {
+            self.store.insert_term_in(&mut tx, t).await?;
+        }
         let mut counts = ImportCounts::default();
         // Victims named by several rows (or several violations) are looked up once.
         let mut known: std::collections::HashMap<&str, Id> = std::collections::HashMap::new();

@@ -153,6 +153,14 @@ impl Store {
 
     /// Add a term to a vocabulary. Codes are stable, so an existing code is refused.
     pub async fn add_term(&self, term: Term) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        self.insert_term_in(&mut tx, &term).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Add a term inside the caller's transaction (imports add terms and rows together).
+    pub async fn insert_term_in(&self, tx: &mut Box<dyn Tx>, term: &Term) -> Result<()> {
         let mut e = FieldErrors::default();
         if !vocab::valid_code(&term.code) {
             e.add("code", "err-code-syntax", Some(term.code.clone()));
@@ -167,7 +175,6 @@ impl Store {
             return Err(e.into());
         }
         let attrs = serde_json::to_string(&term.attrs).unwrap_or_else(|_| "{}".into());
-        let mut tx = self.db.begin().await?;
         tx.execute(
             "INSERT INTO vocab_terms (kind, code, label_en, label_es, builtin, attrs, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
@@ -189,7 +196,6 @@ impl Store {
             }
             other => other.into(),
         })?;
-        tx.commit().await?;
         Ok(())
     }
 

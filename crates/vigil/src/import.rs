@@ -238,15 +238,9 @@ pub async fn run(access: &Access, opts: &ImportOptions) -> anyhow::Result<Import
         return Ok(report);
     }
 
-    for t in read.new_terms {
-        let (kind, code) = (t.kind, t.code.clone());
-        access
-            .add_term(t)
-            .await
-            .with_context(|| format!("cannot add the {} term {code:?}", kind_name(kind)))?;
-    }
     let spinner = progress_spinner(opts.progress, batch.len());
-    let result = access.import_batch(&batch).await;
+    // New terms are added in the same transaction as the rows.
+    let result = access.import_batch(&read.new_terms, &batch).await;
     spinner.finish_and_clear();
     match result {
         Ok(counts) => report.counts = Some(counts),

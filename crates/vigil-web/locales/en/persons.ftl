@@ -3,7 +3,7 @@
 
 ## Persons
 person-code = Code
-person-search-placeholder = A code, or words from names your role may see
+person-search-placeholder = Code or name
 person-kind = Recorded as
 person-kind-defender = Human rights defender
 person-kind-relative = Relative

@@ -3,7 +3,7 @@
 
 ## Personas
 person-code = Código
-person-search-placeholder = Un código, o palabras de los nombres que su rol puede ver
+person-search-placeholder = Código o nombre
 person-kind = Registrada como
 person-kind-defender = Defensor/a de derechos humanos
 person-kind-relative = Familiar

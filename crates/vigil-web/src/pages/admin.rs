@@ -1327,7 +1327,7 @@ mod tests {
             );
             let secret: String = created
                 .body
-                .split("id=\"secret\" readonly rows=\"2\" spellcheck=\"false\" autocapitalize=\"none\" class=\"code\">")
+                .split("id=\"secret\" readonly rows=\"2\" spellcheck=\"false\" autocapitalize=\"none\">")
                 .nth(1)
                 .unwrap()
                 .chars()

@@ -89,7 +89,7 @@ pub(super) struct ErrorLine {
     pub message: String,
 }
 
-/// A submission's field errors, ready for a template: one message beside each field,
+/// A submission's field errors, ready for a template: the messages beside each field,
 /// and every message in the summary.
 #[derive(Default)]
 pub(super) struct FormErrors {
@@ -113,7 +113,14 @@ impl FormErrors {
                 label: t.get(name),
                 message: message.clone(),
             });
-            out.by_field.entry(e.field.clone()).or_insert(message);
+            // Beside the field, every problem with it (e.g. two unknown codes).
+            out.by_field
+                .entry(e.field.clone())
+                .and_modify(|m| {
+                    m.push(' ');
+                    m.push_str(&message);
+                })
+                .or_insert(message);
         }
         out
     }
@@ -1135,7 +1142,7 @@ mod http_tests {
                     ("kind", "defender"),
                     ("legal_name", "José Tumiñá"),
                     ("birth_year", "abc"),
-                    ("memberships", "GRP-1999-9999"),
+                    ("memberships", "GRP-1999-9999, GRP-1999-9998"),
                     ("sex", "robot"),
                 ],
             )
@@ -1154,7 +1161,10 @@ mod http_tests {
                 "summary links {field}"
             );
         }
-        assert!(bad.body.contains("GRP-1999-9999"));
+        // Both unknown codes are named beside the field.
+        assert!(bad.body.contains(
+            "id=\"memberships-err\">Unknown value “GRP-1999-9999”. Unknown value “GRP-1999-9998”."
+        ));
         assert!(
             bad.body.contains("value=\"José Tumiñá\""),
             "what was typed is kept"
@@ -1202,8 +1212,9 @@ mod http_tests {
             .await;
         assert_eq!(not_group.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
-            not_group.body.contains("is a person&#39;s code")
-                || not_group.body.contains("is a person"),
+            not_group
+                .body
+                .contains("is a person&#39;s code, not a group&#39;s"),
             "{}",
             not_group.body
         );
@@ -1283,7 +1294,9 @@ mod http_tests {
         let history = app.get(&doc, &format!("/persons/{pid}/history")).await;
         assert_eq!(history.status, StatusCode::OK);
         assert!(
-            history.body.contains("consent_publish") || history.body.contains("consent"),
+            history
+                .body
+                .contains("<span class=\"code\">consent_publish</span>"),
             "{}",
             history.body
         );

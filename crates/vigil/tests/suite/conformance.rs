@@ -1501,7 +1501,7 @@ async fn only_writers_write(db: TestDb) {
         forbidden(reader.update_incident(s.incident, 1, &input).await);
         forbidden(reader.create_person(&defender("Nope")).await);
         forbidden(reader.create_group(&organisation("Nope")).await);
-        forbidden(reader.import_batch(&[(Vec::new(), input.clone())]).await);
+        forbidden(reader.import_batch(&[], &[(Vec::new(), input.clone())]).await);
         forbidden(
             reader
                 .add_term(term(VocabKind::Sex, "other", "Other"))
@@ -1519,7 +1519,7 @@ async fn only_writers_write(db: TestDb) {
     );
     forbidden(
         documenter
-            .import_batch(&[(Vec::new(), input.clone())])
+            .import_batch(&[], &[(Vec::new(), input.clone())])
             .await,
     );
     for role in [Role::ProtectionOfficer, Role::Admin] {
@@ -1905,7 +1905,7 @@ async fn incident_lists_paginate(db: TestDb) {
             )
         })
         .collect();
-    let counts = admin.import_batch(&rows).await.unwrap();
+    let counts = admin.import_batch(&[], &rows).await.unwrap();
     assert_eq!(counts.created, total as u64);
 
     let page = |n: Option<u32>| {
@@ -2365,7 +2365,7 @@ async fn import_is_all_or_nothing_and_idempotent(db: TestDb) {
         row("HN-2", "River defender threatened", "death_threat", &p2),
         row("HN-3", "Office raided", "not_a_violation", &p1),
     ];
-    let errs = invalid(admin.import_batch(&batch).await);
+    let errs = invalid(admin.import_batch(&[], &batch).await);
     assert!(
         errs.0
             .iter()
@@ -2387,7 +2387,7 @@ async fn import_is_all_or_nothing_and_idempotent(db: TestDb) {
     // The corrected batch goes in whole; a person named twice is created once.
     let mut batch = batch;
     batch[2] = row("HN-3", "Office raided", "raid", &p1);
-    let counts = admin.import_batch(&batch).await.unwrap();
+    let counts = admin.import_batch(&[], &batch).await.unwrap();
     assert_eq!(
         (counts.created, counts.updated, counts.unchanged),
         (3, 0, 0)
@@ -2431,14 +2431,14 @@ async fn import_is_all_or_nothing_and_idempotent(db: TestDb) {
     );
 
     // The same file again changes nothing.
-    let again = admin.import_batch(&batch).await.unwrap();
+    let again = admin.import_batch(&[], &batch).await.unwrap();
     assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 3));
     assert_eq!(db.counts().await, (3, 2, 0));
     assert_eq!(admin.history("incident", hn1).await.unwrap().len(), 1);
 
     // A changed row updates its incident in place, with a new version.
     batch[0].1.title = "Land defender beaten by security guards".into();
-    let changed = admin.import_batch(&batch).await.unwrap();
+    let changed = admin.import_batch(&[], &batch).await.unwrap();
     assert_eq!(
         (changed.created, changed.updated, changed.unchanged),
         (0, 1, 2)
@@ -2460,7 +2460,7 @@ async fn import_is_all_or_nothing_and_idempotent(db: TestDb) {
     let mut anonymous = import_incident("", "No external id", "threat");
     anonymous.violations[0].victim = Some(VictimRef::Person(berta.id));
     plus.push((Vec::new(), anonymous));
-    let more = admin.import_batch(&plus).await.unwrap();
+    let more = admin.import_batch(&[], &plus).await.unwrap();
     assert_eq!((more.created, more.updated, more.unchanged), (2, 0, 3));
     assert_eq!(db.counts().await, (5, 2, 0));
 }

@@ -652,3 +652,31 @@ async fn the_worked_example_in_the_documentation_works() {
         assert_eq!(types(a), types(b));
     }
 }
+
+/// Terms an import adds go in with its rows: when the rows fail, no term stays.
+#[tokio::test]
+async fn terms_added_by_a_failed_import_do_not_stay() {
+    let fx = fixture().await;
+    let term = vigil_domain::vocab::Term {
+        kind: VocabKind::PerpetratorType,
+        code: "ejercito".into(),
+        label_en: "Ejército".into(),
+        label_es: "Ejército".into(),
+        builtin: false,
+        attrs: Default::default(),
+    };
+    let bad_row = vigil_domain::model::IncidentInput {
+        title: "Sin víctima".into(),
+        start_date: "2020-01-01".into(),
+        country: "HN".into(),
+        violations: vec![vigil_domain::model::ViolationInput {
+            violation_type: "raid".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let result = fx.admin.import_batch(std::slice::from_ref(&term), &[(Vec::new(), bad_row)]).await;
+    assert!(matches!(result, Err(StoreError::Invalid(_))), "{result:?}");
+    let vocab = fx.admin.vocabularies().await.unwrap();
+    assert!(!vocab.contains(VocabKind::PerpetratorType, "ejercito"));
+}
