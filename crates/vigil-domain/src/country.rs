@@ -228,9 +228,16 @@ impl Countries {
                     .copied()
                     .unwrap_or_else(|| c.iso_short_name())
                     .to_owned();
-                let name_es = translations.get("es").copied().unwrap_or(&name_en).to_owned();
-                let mut subdivisions: Vec<String> =
-                    c.subdivisions().values().map(|s| s.name().to_owned()).collect();
+                let name_es = translations
+                    .get("es")
+                    .copied()
+                    .unwrap_or(&name_en)
+                    .to_owned();
+                let mut subdivisions: Vec<String> = c
+                    .subdivisions()
+                    .values()
+                    .map(|s| s.name().to_owned())
+                    .collect();
                 subdivisions.sort();
                 subdivisions.dedup();
                 Country {
@@ -302,9 +309,7 @@ impl Countries {
         } else {
             normalise_name(s)
         };
-        self.by_key
-            .get(&key)
-            .and_then(|&i| self.list.get(i))
+        self.by_key.get(&key).and_then(|&i| self.list.get(i))
     }
 
     /// The country with this alpha-2 code exactly (as stored).
@@ -362,10 +367,19 @@ mod tests {
     #[test]
     fn m49_regions_are_attached() {
         let co = Countries::get().by_alpha2("CO");
-        assert_eq!(co.and_then(|c| c.region.clone()).map(|r| r.code), Some("019".into()));
-        assert_eq!(co.and_then(|c| c.subregion.clone()).map(|r| r.code), Some("005".into()));
+        assert_eq!(
+            co.and_then(|c| c.region.clone()).map(|r| r.code),
+            Some("019".into())
+        );
+        assert_eq!(
+            co.and_then(|c| c.subregion.clone()).map(|r| r.code),
+            Some("005".into())
+        );
         let hn = Countries::get().by_alpha2("HN");
-        assert_eq!(hn.and_then(|c| c.subregion.clone()).map(|r| r.code), Some("013".into()));
+        assert_eq!(
+            hn.and_then(|c| c.subregion.clone()).map(|r| r.code),
+            Some("013".into())
+        );
         assert!(co.is_some_and(|c| c.subdivisions.iter().any(|s| s == "Cauca")));
         assert!(co.is_some_and(|c| c.name_es == "Colombia"));
     }

@@ -199,7 +199,8 @@ impl FromStr for PartialDate {
             [y, m, d] => (num(y, 4)?, num(m, 2)?, num(d, 2)?, Precision::Day),
             _ => return Err(bad()),
         };
-        let date = NaiveDate::from_ymd_opt(i32::try_from(y).map_err(|_| bad())?, m, d).ok_or_else(bad)?;
+        let date =
+            NaiveDate::from_ymd_opt(i32::try_from(y).map_err(|_| bad())?, m, d).ok_or_else(bad)?;
         Ok(Self { date, precision })
     }
 }
@@ -554,7 +555,10 @@ impl PartyRef {
 
     /// What to show: the name when visible, else the code.
     pub fn label(&self) -> &str {
-        self.name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.code)
+        self.name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&self.code)
     }
 }
 
@@ -588,12 +592,26 @@ mod tests {
         let d: PartialDate = "2019-07-04".parse().unwrap_or_else(|_| unreachable!());
         assert_eq!(d.precision, Precision::Day);
         let m: PartialDate = "2019-07".parse().unwrap_or_else(|_| unreachable!());
-        assert_eq!((m.precision, m.iso()), (Precision::Month, "2019-07-01".into()));
+        assert_eq!(
+            (m.precision, m.iso()),
+            (Precision::Month, "2019-07-01".into())
+        );
         assert_eq!(m.latest().to_string(), "2019-07-31");
         let y: PartialDate = "2019".parse().unwrap_or_else(|_| unreachable!());
-        assert_eq!((y.precision, y.to_string()), (Precision::Year, "2019".into()));
+        assert_eq!(
+            (y.precision, y.to_string()),
+            (Precision::Year, "2019".into())
+        );
         assert_eq!(y.latest().to_string(), "2019-12-31");
-        for bad in ["", "19", "2019-7", "2019-13", "2019-02-30", "x", "2019-01-01-01"] {
+        for bad in [
+            "",
+            "19",
+            "2019-7",
+            "2019-13",
+            "2019-02-30",
+            "x",
+            "2019-01-01-01",
+        ] {
             assert!(bad.parse::<PartialDate>().is_err(), "{bad}");
         }
     }

@@ -87,7 +87,9 @@ fn encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(b)),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b))
+            }
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
@@ -108,7 +110,9 @@ pub struct Page<T> {
 impl<T> Page<T> {
     pub fn pages(&self) -> u32 {
         let per = i64::from(self.per_page.max(1));
-        u32::try_from((self.total + per - 1) / per).unwrap_or(u32::MAX).max(1)
+        u32::try_from((self.total + per - 1) / per)
+            .unwrap_or(u32::MAX)
+            .max(1)
     }
 }
 

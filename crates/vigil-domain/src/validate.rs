@@ -115,7 +115,10 @@ fn text(errs: &mut FieldErrors, field: &str, value: &str, max: usize, required: 
         errs.add(field, "err-required", None);
     } else if v.chars().count() > max {
         errs.add(field, "err-too-long", Some(max.to_string()));
-    } else if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    } else if v
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         errs.add(field, "err-control-chars", None);
     }
     v.to_owned()
@@ -144,7 +147,12 @@ fn code(
     }
 }
 
-fn date(errs: &mut FieldErrors, rules: &Rules<'_>, field: &str, value: &str) -> Option<PartialDate> {
+fn date(
+    errs: &mut FieldErrors,
+    rules: &Rules<'_>,
+    field: &str,
+    value: &str,
+) -> Option<PartialDate> {
     match value.trim().parse::<PartialDate>() {
         Ok(d) if d.date > rules.today => {
             errs.add(field, "err-date-future", Some(value.trim().to_owned()));
@@ -194,11 +202,16 @@ impl IncidentInput {
             }
         }
         let country = country(&mut e, "country", &self.country, true);
-        let region = canonical_region(country.as_deref(), &text(&mut e, "region", &self.region, MAX_SHORT, false));
+        let region = canonical_region(
+            country.as_deref(),
+            &text(&mut e, "region", &self.region, MAX_SHORT, false),
+        );
         let locality = text(&mut e, "locality", &self.locality, MAX_SHORT, false);
         let coordinates = match (self.latitude, self.longitude) {
             (None, None) => None,
-            (Some(lat), Some(lon)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {
+            (Some(lat), Some(lon))
+                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
+            {
                 Some(Coordinates { lat, lon })
             }
             (Some(_), Some(_)) => {
@@ -210,21 +223,52 @@ impl IncidentInput {
                 None
             }
         };
-        let business_sector = code(&mut e, rules, "business_sector", VocabKind::BusinessSector, &self.business_sector, false);
+        let business_sector = code(
+            &mut e,
+            rules,
+            "business_sector",
+            VocabKind::BusinessSector,
+            &self.business_sector,
+            false,
+        );
         let status = self.status.unwrap_or(IncidentStatus::Reported);
-        let external_id = Some(text(&mut e, "external_id", &self.external_id, MAX_SHORT, false)).filter(|s| !s.is_empty());
-        let override_reason = text(&mut e, "verification_override", &self.verification_override, MAX_SHORT, false);
+        let external_id = Some(text(
+            &mut e,
+            "external_id",
+            &self.external_id,
+            MAX_SHORT,
+            false,
+        ))
+        .filter(|s| !s.is_empty());
+        let override_reason = text(
+            &mut e,
+            "verification_override",
+            &self.verification_override,
+            MAX_SHORT,
+            false,
+        );
 
         if self.violations.is_empty() {
             e.add("violations", "err-no-violations", None);
         }
         if self.violations.len() > MAX_VIOLATIONS {
-            e.add("violations", "err-too-many", Some(MAX_VIOLATIONS.to_string()));
+            e.add(
+                "violations",
+                "err-too-many",
+                Some(MAX_VIOLATIONS.to_string()),
+            );
         }
         let mut violations = Vec::new();
         for (i, v) in self.violations.iter().enumerate() {
             let f = |name: &str| format!("violations[{i}].{name}");
-            let vt = code(&mut e, rules, &f("type"), VocabKind::ViolationType, &v.violation_type, true);
+            let vt = code(
+                &mut e,
+                rules,
+                &f("type"),
+                VocabKind::ViolationType,
+                &v.violation_type,
+                true,
+            );
             if v.victim.is_none() {
                 e.add(f("victim"), "err-required", None);
             }
@@ -237,7 +281,14 @@ impl IncidentInput {
             let mut perps = Vec::new();
             for (j, p) in v.perpetrators.iter().enumerate() {
                 let pf = format!("violations[{i}].perpetrators[{j}].type");
-                if let Some(pt) = code(&mut e, rules, &pf, VocabKind::PerpetratorType, &p.perpetrator_type, true) {
+                if let Some(pt) = code(
+                    &mut e,
+                    rules,
+                    &pf,
+                    VocabKind::PerpetratorType,
+                    &p.perpetrator_type,
+                    true,
+                ) {
                     perps.push(PerpetratorInput {
                         perpetrator_type: pt,
                         person_id: p.person_id,
@@ -263,8 +314,22 @@ impl IncidentInput {
         let mut sources = Vec::new();
         for (i, s) in self.sources.iter().enumerate() {
             let f = |name: &str| format!("sources[{i}].{name}");
-            let st = code(&mut e, rules, &f("type"), VocabKind::SourceType, &s.source_type, true);
-            let rel = code(&mut e, rules, &f("reliability"), VocabKind::Reliability, &s.reliability, true);
+            let st = code(
+                &mut e,
+                rules,
+                &f("type"),
+                VocabKind::SourceType,
+                &s.source_type,
+                true,
+            );
+            let rel = code(
+                &mut e,
+                rules,
+                &f("reliability"),
+                VocabKind::Reliability,
+                &s.reliability,
+                true,
+            );
             let origin = text(&mut e, &f("origin"), &s.origin, MAX_SHORT, true);
             let description = text(&mut e, &f("description"), &s.description, MAX_TEXT, false);
             if let (Some(source_type), Some(reliability)) = (st, rel) {
@@ -286,7 +351,11 @@ impl IncidentInput {
                 } else if !override_reason.is_empty() {
                     e.add("verification_override", "err-override-not-allowed", None);
                 } else {
-                    e.add("status", "err-verified-needs-sources", Some(independent.to_string()));
+                    e.add(
+                        "status",
+                        "err-verified-needs-sources",
+                        Some(independent.to_string()),
+                    );
                 }
             }
         }
@@ -340,7 +409,15 @@ impl PersonInput {
         p.address = text(&mut e, "address", &self.address, MAX_TEXT, false);
         p.external_id = text(&mut e, "external_id", &self.external_id, MAX_SHORT, false);
         p.sex = code(&mut e, rules, "sex", VocabKind::Sex, &self.sex, false).unwrap_or_default();
-        p.sdg_group = code(&mut e, rules, "sdg_group", VocabKind::SdgGroup, &self.sdg_group, false).unwrap_or_default();
+        p.sdg_group = code(
+            &mut e,
+            rules,
+            "sdg_group",
+            VocabKind::SdgGroup,
+            &self.sdg_group,
+            false,
+        )
+        .unwrap_or_default();
         if let Some(y) = self.birth_year {
             let this_year = chrono::Datelike::year(&rules.today);
             if !(1900..=this_year).contains(&y) {
@@ -348,7 +425,11 @@ impl PersonInput {
             }
         }
         for (field, kind, list) in [
-            ("characteristics", VocabKind::Characteristic, &mut p.characteristics),
+            (
+                "characteristics",
+                VocabKind::Characteristic,
+                &mut p.characteristics,
+            ),
             ("sectors", VocabKind::SectorOfDefence, &mut p.sectors),
         ] {
             list.retain(|c| !c.trim().is_empty());
@@ -375,7 +456,15 @@ impl GroupInput {
         let mut e = FieldErrors::default();
         let g = GroupInput {
             name: text(&mut e, "name", &self.name, MAX_SHORT, true),
-            group_type: code(&mut e, rules, "group_type", VocabKind::GroupType, &self.group_type, true).unwrap_or_default(),
+            group_type: code(
+                &mut e,
+                rules,
+                "group_type",
+                VocabKind::GroupType,
+                &self.group_type,
+                true,
+            )
+            .unwrap_or_default(),
             country: country(&mut e, "country", &self.country, false).unwrap_or_default(),
             description: text(&mut e, "description", &self.description, MAX_TEXT, false),
         };
@@ -426,7 +515,9 @@ mod tests {
     #[test]
     fn a_complete_incident_validates_and_normalises() {
         let v = Vocabularies::builtin();
-        let ok = killing().validate(&rules(&v)).unwrap_or_else(|e| unreachable!("{e}"));
+        let ok = killing()
+            .validate(&rules(&v))
+            .unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(ok.country, "CO");
         assert_eq!(ok.region, "Cauca");
         assert_eq!(ok.violations.len(), 1);
@@ -446,10 +537,20 @@ mod tests {
         });
         i.latitude = Some(1.0);
         let errs = i.validate(&rules(&v)).err().unwrap_or_default();
-        for field in ["title", "start_date", "country", "violations[1].type", "violations[1].victim", "coordinates"] {
+        for field in [
+            "title",
+            "start_date",
+            "country",
+            "violations[1].type",
+            "violations[1].victim",
+            "coordinates",
+        ] {
             assert!(errs.for_field(field).is_some(), "{field}: {errs}");
         }
-        assert_eq!(errs.for_field("country").and_then(|e| e.arg.clone()), Some("Atlantis".into()));
+        assert_eq!(
+            errs.for_field("country").and_then(|e| e.arg.clone()),
+            Some("Atlantis".into())
+        );
     }
 
     #[test]
@@ -482,9 +583,19 @@ mod tests {
         let v = Vocabularies::builtin();
         let mut i = killing();
         i.start_date = "2030-01-01".into();
-        assert!(i.validate(&rules(&v)).err().unwrap_or_default().for_field("start_date").is_some());
+        assert!(i
+            .validate(&rules(&v))
+            .err()
+            .unwrap_or_default()
+            .for_field("start_date")
+            .is_some());
         let mut i = killing();
         i.end_date = "2024-02".into();
-        assert!(i.validate(&rules(&v)).err().unwrap_or_default().for_field("end_date").is_some());
+        assert!(i
+            .validate(&rules(&v))
+            .err()
+            .unwrap_or_default()
+            .for_field("end_date")
+            .is_some());
     }
 }

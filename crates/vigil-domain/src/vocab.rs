@@ -159,7 +159,12 @@ const fn vt(code: &'static str, en: &'static str, es: &'static str, s: S, v: Opt
     )
 }
 
-const fn pt(code: &'static str, en: &'static str, es: &'static str, state: Option<bool>) -> Builtin {
+const fn pt(
+    code: &'static str,
+    en: &'static str,
+    es: &'static str,
+    state: Option<bool>,
+) -> Builtin {
     (
         code,
         en,
@@ -186,41 +191,162 @@ const fn t(code: &'static str, en: &'static str, es: &'static str) -> Builtin {
 }
 
 const VIOLATION_TYPES: &[Builtin] = &[
-    vt("killing", "Killing", "Asesinato", S::Killing, Some(V::Killing)),
-    vt("attempted_killing", "Attempted killing", "Intento de asesinato", S::OtherHarmfulAct, Some(V::Killing)),
-    vt("enforced_disappearance", "Enforced disappearance", "Desaparición forzada", S::EnforcedDisappearance, None),
+    vt(
+        "killing",
+        "Killing",
+        "Asesinato",
+        S::Killing,
+        Some(V::Killing),
+    ),
+    vt(
+        "attempted_killing",
+        "Attempted killing",
+        "Intento de asesinato",
+        S::OtherHarmfulAct,
+        Some(V::Killing),
+    ),
+    vt(
+        "enforced_disappearance",
+        "Enforced disappearance",
+        "Desaparición forzada",
+        S::EnforcedDisappearance,
+        None,
+    ),
     vt("kidnapping", "Kidnapping", "Secuestro", S::Kidnapping, None),
     vt("torture", "Torture", "Tortura", S::Torture, None),
-    vt("physical_attack", "Physical attack", "Agresión física", S::OtherHarmfulAct, None),
-    vt("sexual_violence", "Sexual violence", "Violencia sexual", S::OtherHarmfulAct, None),
-    vt("arbitrary_detention", "Arbitrary detention", "Detención arbitraria", S::ArbitraryDetention, Some(V::Criminalisation)),
-    vt("judicial_harassment", "Judicial harassment", "Hostigamiento judicial", S::OtherHarmfulAct, Some(V::Criminalisation)),
-    vt("death_threat", "Death threat", "Amenaza de muerte", S::OtherHarmfulAct, None),
+    vt(
+        "physical_attack",
+        "Physical attack",
+        "Agresión física",
+        S::OtherHarmfulAct,
+        None,
+    ),
+    vt(
+        "sexual_violence",
+        "Sexual violence",
+        "Violencia sexual",
+        S::OtherHarmfulAct,
+        None,
+    ),
+    vt(
+        "arbitrary_detention",
+        "Arbitrary detention",
+        "Detención arbitraria",
+        S::ArbitraryDetention,
+        Some(V::Criminalisation),
+    ),
+    vt(
+        "judicial_harassment",
+        "Judicial harassment",
+        "Hostigamiento judicial",
+        S::OtherHarmfulAct,
+        Some(V::Criminalisation),
+    ),
+    vt(
+        "death_threat",
+        "Death threat",
+        "Amenaza de muerte",
+        S::OtherHarmfulAct,
+        None,
+    ),
     vt("threat", "Threat", "Amenaza", S::OtherHarmfulAct, None),
-    vt("surveillance", "Surveillance", "Vigilancia", S::OtherHarmfulAct, Some(V::Curtailing)),
-    vt("digital_attack", "Digital attack", "Ataque digital", S::OtherHarmfulAct, Some(V::Curtailing)),
-    vt("smear_campaign", "Smear campaign", "Campaña de estigmatización", S::OtherHarmfulAct, None),
+    vt(
+        "surveillance",
+        "Surveillance",
+        "Vigilancia",
+        S::OtherHarmfulAct,
+        Some(V::Curtailing),
+    ),
+    vt(
+        "digital_attack",
+        "Digital attack",
+        "Ataque digital",
+        S::OtherHarmfulAct,
+        Some(V::Curtailing),
+    ),
+    vt(
+        "smear_campaign",
+        "Smear campaign",
+        "Campaña de estigmatización",
+        S::OtherHarmfulAct,
+        None,
+    ),
     vt("raid", "Raid", "Allanamiento", S::OtherHarmfulAct, None),
-    vt("property_destruction", "Destruction of property", "Destrucción de bienes", S::OtherHarmfulAct, None),
-    vt("travel_restriction", "Travel restriction", "Restricción de viaje", S::OtherHarmfulAct, Some(V::Curtailing)),
-    vt("association_restriction", "Restriction of association", "Restricción de la asociación", S::OtherHarmfulAct, Some(V::Curtailing)),
-    vt("assembly_restriction", "Restriction of assembly", "Restricción de la reunión", S::OtherHarmfulAct, Some(V::Curtailing)),
-    vt("expression_restriction", "Restriction of expression", "Restricción de la expresión", S::OtherHarmfulAct, Some(V::Curtailing)),
+    vt(
+        "property_destruction",
+        "Destruction of property",
+        "Destrucción de bienes",
+        S::OtherHarmfulAct,
+        None,
+    ),
+    vt(
+        "travel_restriction",
+        "Travel restriction",
+        "Restricción de viaje",
+        S::OtherHarmfulAct,
+        Some(V::Curtailing),
+    ),
+    vt(
+        "association_restriction",
+        "Restriction of association",
+        "Restricción de la asociación",
+        S::OtherHarmfulAct,
+        Some(V::Curtailing),
+    ),
+    vt(
+        "assembly_restriction",
+        "Restriction of assembly",
+        "Restricción de la reunión",
+        S::OtherHarmfulAct,
+        Some(V::Curtailing),
+    ),
+    vt(
+        "expression_restriction",
+        "Restriction of expression",
+        "Restricción de la expresión",
+        S::OtherHarmfulAct,
+        Some(V::Curtailing),
+    ),
 ];
 
 const PERPETRATOR_TYPES: &[Builtin] = &[
     pt("military", "Military", "Fuerzas militares", Some(true)),
     pt("police", "Police", "Policía", Some(true)),
-    pt("judiciary", "Judiciary and prosecutors", "Poder judicial y fiscalía", Some(true)),
-    pt("government_officials", "Government officials", "Funcionarios de gobierno", Some(true)),
+    pt(
+        "judiciary",
+        "Judiciary and prosecutors",
+        "Poder judicial y fiscalía",
+        Some(true),
+    ),
+    pt(
+        "government_officials",
+        "Government officials",
+        "Funcionarios de gobierno",
+        Some(true),
+    ),
     pt("paramilitary", "Paramilitary", "Paramilitares", Some(false)),
-    pt("private_security", "Private security", "Seguridad privada", Some(false)),
+    pt(
+        "private_security",
+        "Private security",
+        "Seguridad privada",
+        Some(false),
+    ),
     pt("company", "Company", "Empresa", Some(false)),
-    pt("organised_crime", "Organised crime", "Crimen organizado", Some(false)),
+    pt(
+        "organised_crime",
+        "Organised crime",
+        "Crimen organizado",
+        Some(false),
+    ),
     pt("hired_killers", "Hired killers", "Sicarios", Some(false)),
     pt("landowners", "Landowners", "Terratenientes", Some(false)),
     pt("armed_group", "Armed group", "Grupo armado", Some(false)),
-    pt("community_members", "Community members", "Miembros de la comunidad", Some(false)),
+    pt(
+        "community_members",
+        "Community members",
+        "Miembros de la comunidad",
+        Some(false),
+    ),
     pt("other", "Other", "Otro", Some(false)),
     pt("unknown", "Unknown", "Desconocido", None),
 ];
@@ -231,7 +357,11 @@ const SOURCE_TYPES: &[Builtin] = &[
     t("relative", "Relative", "Familiar"),
     t("ngo", "NGO", "ONG"),
     t("media", "Media", "Medios de comunicación"),
-    t("official_document", "Official document", "Documento oficial"),
+    t(
+        "official_document",
+        "Official document",
+        "Documento oficial",
+    ),
     t("court_record", "Court record", "Expediente judicial"),
     t("social_media", "Social media", "Redes sociales"),
 ];
@@ -263,35 +393,79 @@ const CHARACTERISTICS: &[Builtin] = &[
     t("park_ranger", "Park ranger", "Guardaparques"),
     t("lawyer", "Lawyer", "Abogado/a"),
     t("student", "Student", "Estudiante"),
-    t("community_leader", "Community leader", "Líder comunitario/a"),
+    t(
+        "community_leader",
+        "Community leader",
+        "Líder comunitario/a",
+    ),
     t("journalist", "Journalist", "Periodista"),
     t("trade_unionist", "Trade unionist", "Sindicalista"),
     t("religious_leader", "Religious leader", "Líder religioso/a"),
     t("lgbti", "LGBTI person", "Persona LGBTI"),
     t("migrant", "Migrant", "Migrante"),
-    t("person_with_disability", "Person with disability", "Persona con discapacidad"),
+    t(
+        "person_with_disability",
+        "Person with disability",
+        "Persona con discapacidad",
+    ),
 ];
 
 const SECTORS_OF_DEFENCE: &[Builtin] = &[
     t("environment", "Environment", "Medio ambiente"),
-    t("land_territory", "Land and territory", "Tierra y territorio"),
-    t("indigenous_rights", "Indigenous peoples' rights", "Derechos de los pueblos indígenas"),
+    t(
+        "land_territory",
+        "Land and territory",
+        "Tierra y territorio",
+    ),
+    t(
+        "indigenous_rights",
+        "Indigenous peoples' rights",
+        "Derechos de los pueblos indígenas",
+    ),
     t("womens_rights", "Women's rights", "Derechos de las mujeres"),
     t("lgbti_rights", "LGBTI rights", "Derechos LGBTI"),
     t("labour_rights", "Labour rights", "Derechos laborales"),
-    t("journalism_media", "Journalism and media", "Periodismo y medios"),
-    t("anti_corruption", "Anti-corruption", "Lucha contra la corrupción"),
+    t(
+        "journalism_media",
+        "Journalism and media",
+        "Periodismo y medios",
+    ),
+    t(
+        "anti_corruption",
+        "Anti-corruption",
+        "Lucha contra la corrupción",
+    ),
     t("legal", "Legal defence", "Defensa jurídica"),
-    t("minority_rights", "Minority rights", "Derechos de las minorías"),
-    t("migrants_rights", "Migrants' rights", "Derechos de las personas migrantes"),
-    t("civil_political", "Civil and political rights", "Derechos civiles y políticos"),
+    t(
+        "minority_rights",
+        "Minority rights",
+        "Derechos de las minorías",
+    ),
+    t(
+        "migrants_rights",
+        "Migrants' rights",
+        "Derechos de las personas migrantes",
+    ),
+    t(
+        "civil_political",
+        "Civil and political rights",
+        "Derechos civiles y políticos",
+    ),
     t("health", "Right to health", "Derecho a la salud"),
     t("housing", "Right to housing", "Derecho a la vivienda"),
 ];
 
 const SDG_GROUPS: &[Builtin] = &[
-    t("human_rights_defender", "Human rights defender", "Defensor/a de derechos humanos"),
-    t("journalist", "Journalist or media worker", "Periodista o trabajador/a de medios"),
+    t(
+        "human_rights_defender",
+        "Human rights defender",
+        "Defensor/a de derechos humanos",
+    ),
+    t(
+        "journalist",
+        "Journalist or media worker",
+        "Periodista o trabajador/a de medios",
+    ),
     t("trade_unionist", "Trade unionist", "Sindicalista"),
 ];
 
@@ -327,14 +501,16 @@ fn builtin_table(kind: VocabKind) -> &'static [Builtin] {
 /// Every built-in term of every vocabulary, in display order.
 pub fn builtin_terms() -> impl Iterator<Item = Term> {
     VocabKind::ALL.into_iter().flat_map(|kind| {
-        builtin_table(kind).iter().map(move |(code, en, es, attrs)| Term {
-            kind,
-            code: (*code).to_owned(),
-            label_en: (*en).to_owned(),
-            label_es: (*es).to_owned(),
-            builtin: true,
-            attrs: *attrs,
-        })
+        builtin_table(kind)
+            .iter()
+            .map(move |(code, en, es, attrs)| Term {
+                kind,
+                code: (*code).to_owned(),
+                label_en: (*en).to_owned(),
+                label_es: (*es).to_owned(),
+                builtin: true,
+                attrs: *attrs,
+            })
     })
 }
 
@@ -389,17 +565,29 @@ mod tests {
         let v = Vocabularies::builtin();
         assert_eq!(v.of(VocabKind::ViolationType).count(), 20);
         let killing = v.get(VocabKind::ViolationType, "killing");
-        assert_eq!(killing.and_then(|t| t.attrs.sdg_category), Some(SdgCategory::Killing));
+        assert_eq!(
+            killing.and_then(|t| t.attrs.sdg_category),
+            Some(SdgCategory::Killing)
+        );
         let detention = v.get(VocabKind::ViolationType, "arbitrary_detention");
-        assert_eq!(detention.and_then(|t| t.attrs.verb), Some(ResolutionVerb::Criminalisation));
+        assert_eq!(
+            detention.and_then(|t| t.attrs.verb),
+            Some(ResolutionVerb::Criminalisation)
+        );
         let surveillance = v.get(VocabKind::ViolationType, "surveillance");
-        assert_eq!(surveillance.and_then(|t| t.attrs.verb), Some(ResolutionVerb::Curtailing));
+        assert_eq!(
+            surveillance.and_then(|t| t.attrs.verb),
+            Some(ResolutionVerb::Curtailing)
+        );
     }
 
     #[test]
     fn perpetrator_types_carry_state_actor_flag() {
         let v = Vocabularies::builtin();
-        let state = |c: &str| v.get(VocabKind::PerpetratorType, c).map(|t| t.attrs.state_actor);
+        let state = |c: &str| {
+            v.get(VocabKind::PerpetratorType, c)
+                .map(|t| t.attrs.state_actor)
+        };
         assert_eq!(state("police"), Some(Some(true)));
         assert_eq!(state("hired_killers"), Some(Some(false)));
         assert_eq!(state("unknown"), Some(None));
@@ -410,8 +598,16 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for t in builtin_terms() {
             assert!(valid_code(&t.code), "{}", t.code);
-            assert!(seen.insert((t.kind, t.code.clone())), "duplicate {}", t.code);
-            assert!(!t.label_en.is_empty() && !t.label_es.is_empty(), "{}", t.code);
+            assert!(
+                seen.insert((t.kind, t.code.clone())),
+                "duplicate {}",
+                t.code
+            );
+            assert!(
+                !t.label_en.is_empty() && !t.label_es.is_empty(),
+                "{}",
+                t.code
+            );
         }
     }
 

@@ -23,7 +23,11 @@ pub struct Actor {
 
 impl From<&User> for Actor {
     fn from(u: &User) -> Self {
-        Actor { user_id: u.id, username: u.username.clone(), role: u.role }
+        Actor {
+            user_id: u.id,
+            username: u.username.clone(),
+            role: u.role,
+        }
     }
 }
 
@@ -69,11 +73,18 @@ impl Access {
 
     /// The validation rules for this actor, today.
     pub async fn rules_context(&self) -> Result<(Vocabularies, chrono::NaiveDate)> {
-        Ok((self.store.vocabularies().await?, self.store.clock().now().date_naive()))
+        Ok((
+            self.store.vocabularies().await?,
+            self.store.clock().now().date_naive(),
+        ))
     }
 
     fn rules<'a>(&self, vocab: &'a Vocabularies, today: chrono::NaiveDate) -> Rules<'a> {
-        Rules { vocab, today, may_override_verification: self.can(Permission::OverrideVerification) }
+        Rules {
+            vocab,
+            today,
+            may_override_verification: self.can(Permission::OverrideVerification),
+        }
     }
 
     // ---------------------------------------------------------------- incidents
@@ -99,17 +110,27 @@ impl Access {
         self.store.create_incident(self.uid(), &valid).await
     }
 
-    pub async fn update_incident(&self, id: Id, expected_version: i64, input: &IncidentInput) -> Result<()> {
+    pub async fn update_incident(
+        &self,
+        id: Id,
+        expected_version: i64,
+        input: &IncidentInput,
+    ) -> Result<()> {
         self.require(Permission::Write)?;
         let (vocab, today) = self.rules_context().await?;
         let valid = input.validate(&self.rules(&vocab, today))?;
-        self.store.update_incident(self.uid(), id, expected_version, &valid).await
+        self.store
+            .update_incident(self.uid(), id, expected_version, &valid)
+            .await
     }
 
     /// Incidents in full for export (CSV, JSON), redacted for this actor.
     pub async fn export_incidents(&self, f: &IncidentFilter) -> Result<Vec<Incident>> {
         self.require(Permission::Export)?;
-        let mut list = self.store.incidents_full(f, self.sees_sensitive(), EXPORT_LIMIT).await?;
+        let mut list = self
+            .store
+            .incidents_full(f, self.sees_sensitive(), EXPORT_LIMIT)
+            .await?;
         if !self.sees_sensitive() {
             list.iter_mut().for_each(Incident::redact);
         }
@@ -167,11 +188,18 @@ impl Access {
         self.store.create_person(self.uid(), &valid).await
     }
 
-    pub async fn update_person(&self, id: Id, expected_version: i64, input: &PersonInput) -> Result<Person> {
+    pub async fn update_person(
+        &self,
+        id: Id,
+        expected_version: i64,
+        input: &PersonInput,
+    ) -> Result<Person> {
         self.require(Permission::Write)?;
         let (vocab, today) = self.rules_context().await?;
         let valid = input.validate(&self.rules(&vocab, today))?;
-        self.store.update_person(self.uid(), id, expected_version, &valid).await
+        self.store
+            .update_person(self.uid(), id, expected_version, &valid)
+            .await
     }
 
     pub async fn violations_against(&self, victim: VictimRef) -> Result<Vec<VictimViolation>> {
@@ -198,11 +226,18 @@ impl Access {
         self.store.create_group(self.uid(), &valid).await
     }
 
-    pub async fn update_group(&self, id: Id, expected_version: i64, input: &GroupInput) -> Result<Group> {
+    pub async fn update_group(
+        &self,
+        id: Id,
+        expected_version: i64,
+        input: &GroupInput,
+    ) -> Result<Group> {
         self.require(Permission::Write)?;
         let (vocab, today) = self.rules_context().await?;
         let valid = input.validate(&self.rules(&vocab, today))?;
-        self.store.update_group(self.uid(), id, expected_version, &valid).await
+        self.store
+            .update_group(self.uid(), id, expected_version, &valid)
+            .await
     }
 
     // ---------------------------------------------------------------- vocabularies
@@ -257,7 +292,9 @@ impl Access {
 
     /// Every user may set their own interface language.
     pub async fn set_own_language(&self, language: &str) -> Result<()> {
-        self.store.set_user_language(self.actor.user_id, language).await
+        self.store
+            .set_user_language(self.actor.user_id, language)
+            .await
     }
 
     /// Every user manages their own API tokens.
@@ -280,7 +317,11 @@ impl Access {
     /// the row's violation `i`. The import stops at the first row that fails; its field
     /// errors come back after a marker naming the row — field `rows[3]` (the incident)
     /// or `rows[3].victim`, key `err-import-row` — so the caller can name the line.
-    pub async fn import_batch(&self, new_terms: &[Term], rows: &[(Vec<vigil_domain::validate::ValidPerson>, IncidentInput)]) -> Result<ImportCounts> {
+    pub async fn import_batch(
+        &self,
+        new_terms: &[Term],
+        rows: &[(Vec<vigil_domain::validate::ValidPerson>, IncidentInput)],
+    ) -> Result<ImportCounts> {
         self.require(Permission::Import)?;
         if !new_terms.is_empty() {
             self.require(Permission::Administer)?;
@@ -317,7 +358,11 @@ impl Access {
                 let pid = match known.get(ext) {
                     Some(&pid) if !ext.is_empty() => pid,
                     _ => {
-                        let pid = self.store.upsert_person_in(&mut tx, self.uid(), p).await.map_err(at_row(row, ".victim"))?;
+                        let pid = self
+                            .store
+                            .upsert_person_in(&mut tx, self.uid(), p)
+                            .await
+                            .map_err(at_row(row, ".victim"))?;
                         if !ext.is_empty() {
                             known.insert(ext, pid);
                         }
@@ -328,8 +373,15 @@ impl Access {
                     v.victim = Some(VictimRef::Person(pid));
                 }
             }
-            let valid = input.validate(&rules).map_err(|e| at_row(row, "")(e.into()))?;
-            match self.store.upsert_incident_in(&mut tx, self.uid(), &valid).await.map_err(at_row(row, ""))? {
+            let valid = input
+                .validate(&rules)
+                .map_err(|e| at_row(row, "")(e.into()))?;
+            match self
+                .store
+                .upsert_incident_in(&mut tx, self.uid(), &valid)
+                .await
+                .map_err(at_row(row, ""))?
+            {
                 Upsert::Created => counts.created += 1,
                 Upsert::Updated => counts.updated += 1,
                 Upsert::Unchanged => counts.unchanged += 1,

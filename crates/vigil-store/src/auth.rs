@@ -3,7 +3,9 @@
 //! threads and at most [`MAX_CONCURRENT_HASHES`] at a time, so a burst of logins
 //! cannot exhaust memory.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
@@ -111,12 +113,17 @@ pub fn password_problem(username: &str, password: &str) -> Option<&'static str> 
 
 fn valid_username(u: &str) -> bool {
     (2..=64).contains(&u.len())
-        && u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+        && u.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
 }
 
 impl Store {
     async fn hash_password(&self, password: Zeroizing<String>) -> Result<String> {
-        let _permit = self.hash_limit.acquire().await.map_err(|_| StoreError::Forbidden)?;
+        let _permit = self
+            .hash_limit
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Forbidden)?;
         tokio::task::spawn_blocking(move || {
             let salt = SaltString::generate(&mut OsRng);
             Argon2::default()
@@ -134,7 +141,11 @@ impl Store {
         };
         tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash)
-                .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+                .map(|h| {
+                    Argon2::default()
+                        .verify_password(password.as_bytes(), &h)
+                        .is_ok()
+                })
                 .unwrap_or(false)
         })
         .await
@@ -189,7 +200,10 @@ impl Store {
     pub async fn user(&self, id: Id) -> Result<User> {
         let rows = self
             .db
-            .query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"), &[id.into()])
+            .query(
+                &format!("SELECT {USER_COLS} FROM users WHERE id = $1"),
+                &[id.into()],
+            )
             .await?;
         rows.first().map(user_from).ok_or(StoreError::NotFound)
     }
@@ -208,7 +222,10 @@ impl Store {
     pub async fn users(&self) -> Result<Vec<User>> {
         let rows = self
             .db
-            .query(&format!("SELECT {USER_COLS} FROM users ORDER BY username"), &[])
+            .query(
+                &format!("SELECT {USER_COLS} FROM users ORDER BY username"),
+                &[],
+            )
             .await?;
         Ok(rows.iter().map(user_from).collect())
     }
@@ -222,15 +239,22 @@ impl Store {
     pub async fn set_user_disabled(&self, id: Id, disabled: bool) -> Result<()> {
         let mut tx = self.db.begin().await?;
         let n = tx
-            .execute("UPDATE users SET disabled = $1 WHERE id = $2", &[disabled.into(), id.into()])
+            .execute(
+                "UPDATE users SET disabled = $1 WHERE id = $2",
+                &[disabled.into(), id.into()],
+            )
             .await?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }
         if disabled {
-            tx.execute("DELETE FROM sessions WHERE user_id = $1", &[id.into()]).await?;
-            tx.execute("UPDATE api_tokens SET revoked = $1 WHERE user_id = $2", &[true.into(), id.into()])
+            tx.execute("DELETE FROM sessions WHERE user_id = $1", &[id.into()])
                 .await?;
+            tx.execute(
+                "UPDATE api_tokens SET revoked = $1 WHERE user_id = $2",
+                &[true.into(), id.into()],
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -239,7 +263,10 @@ impl Store {
     pub async fn set_user_role(&self, id: Id, role: Role) -> Result<()> {
         let mut tx = self.db.begin().await?;
         let n = tx
-            .execute("UPDATE users SET role = $1 WHERE id = $2", &[role.code().into(), id.into()])
+            .execute(
+                "UPDATE users SET role = $1 WHERE id = $2",
+                &[role.code().into(), id.into()],
+            )
             .await?;
         tx.commit().await?;
         if n == 0 {
@@ -256,8 +283,11 @@ impl Store {
             return Err(e.into());
         }
         let mut tx = self.db.begin().await?;
-        tx.execute("UPDATE users SET language = $1 WHERE id = $2", &[language.into(), id.into()])
-            .await?;
+        tx.execute(
+            "UPDATE users SET language = $1 WHERE id = $2",
+            &[language.into(), id.into()],
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -272,15 +302,24 @@ impl Store {
         }
         let hash = self.hash_password(password).await?;
         let mut tx = self.db.begin().await?;
-        tx.execute("UPDATE users SET password_hash = $1 WHERE id = $2", &[hash.into(), id.into()]).await?;
-        tx.execute("DELETE FROM sessions WHERE user_id = $1", &[id.into()]).await?;
+        tx.execute(
+            "UPDATE users SET password_hash = $1 WHERE id = $2",
+            &[hash.into(), id.into()],
+        )
+        .await?;
+        tx.execute("DELETE FROM sessions WHERE user_id = $1", &[id.into()])
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Check a username and password. Unknown users cost the same hash as known ones,
     /// and disabled accounts fail like wrong passwords.
-    pub async fn verify_login(&self, username: &str, password: Zeroizing<String>) -> Result<Option<User>> {
+    pub async fn verify_login(
+        &self,
+        username: &str,
+        password: Zeroizing<String>,
+    ) -> Result<Option<User>> {
         let rows = self
             .db
             .query(
@@ -337,7 +376,8 @@ impl Store {
         let last_seen = parse_time(&r.text(9));
         if user.disabled || now - created > SESSION_ABSOLUTE || now - last_seen > SESSION_IDLE {
             let mut tx = self.db.begin().await?;
-            tx.execute("DELETE FROM sessions WHERE token_hash = $1", &[h.into()]).await?;
+            tx.execute("DELETE FROM sessions WHERE token_hash = $1", &[h.into()])
+                .await?;
             tx.commit().await?;
             return Ok(None);
         }
@@ -350,13 +390,19 @@ impl Store {
             .await?;
             tx.commit().await?;
         }
-        Ok(Some(Session { user, csrf: r.text(7) }))
+        Ok(Some(Session {
+            user,
+            csrf: r.text(7),
+        }))
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        tx.execute("DELETE FROM sessions WHERE token_hash = $1", &[token_hash(token).into()])
-            .await?;
+        tx.execute(
+            "DELETE FROM sessions WHERE token_hash = $1",
+            &[token_hash(token).into()],
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -380,7 +426,10 @@ impl Store {
         tx.commit().await?;
         let id = rows.first().map(|r| r.int(0)).ok_or(StoreError::NotFound)?;
         let tokens = self.api_tokens(user_id).await?;
-        let t = tokens.into_iter().find(|t| t.id == id).ok_or(StoreError::NotFound)?;
+        let t = tokens
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or(StoreError::NotFound)?;
         Ok((t, secret))
     }
 
@@ -443,8 +492,11 @@ impl Store {
             return Ok(None);
         }
         let mut tx = self.db.begin().await?;
-        tx.execute("UPDATE api_tokens SET last_used = $1 WHERE id = $2", &[self.now_text().into(), Val::from(r.int(8))])
-            .await?;
+        tx.execute(
+            "UPDATE api_tokens SET last_used = $1 WHERE id = $2",
+            &[self.now_text().into(), Val::from(r.int(8))],
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(user))
     }

@@ -180,7 +180,12 @@ pub trait Tx: Send {
 }
 
 /// Apply the migrations not yet applied, each in its own transaction.
-pub(crate) async fn run_migrations(db: &dyn Backend, list: &[Migration], now_sql: &str, lock: Option<&str>) -> BResult<()> {
+pub(crate) async fn run_migrations(
+    db: &dyn Backend,
+    list: &[Migration],
+    now_sql: &str,
+    lock: Option<&str>,
+) -> BResult<()> {
     let mut tx = db.begin().await?;
     if let Some(lock) = lock {
         // `pg_advisory_xact_lock` returns `void`: execute, do not decode.
@@ -190,7 +195,10 @@ pub(crate) async fn run_migrations(db: &dyn Backend, list: &[Migration], now_sql
         .await?;
     for m in list {
         let done = tx
-            .query("SELECT name FROM schema_migrations WHERE name = $1", &[m.name.into()])
+            .query(
+                "SELECT name FROM schema_migrations WHERE name = $1",
+                &[m.name.into()],
+            )
             .await?;
         if done.is_empty() {
             tx.script(m.sql).await?;
@@ -255,7 +263,10 @@ pub(crate) fn split_script(sql: &str) -> Vec<&str> {
     }
     out.into_iter()
         .map(str::trim)
-        .filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--")))
+        .filter(|s| {
+            s.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
+        })
         .collect()
 }
 
@@ -284,10 +295,13 @@ mod tests {
 
     #[test]
     fn scripts_split_into_statements() {
-        let s = split_script("-- head\nCREATE TABLE a (x INT);\n\nCREATE INDEX b ON a(x);\n-- tail\n");
+        let s =
+            split_script("-- head\nCREATE TABLE a (x INT);\n\nCREATE INDEX b ON a(x);\n-- tail\n");
         assert_eq!(s.len(), 2);
         assert!(s.iter().all(|x| x.contains("CREATE")));
-        assert!(SQLITE_MIGRATIONS.iter().all(|m| !split_script(m.sql).is_empty()));
+        assert!(SQLITE_MIGRATIONS
+            .iter()
+            .all(|m| !split_script(m.sql).is_empty()));
     }
 
     #[test]

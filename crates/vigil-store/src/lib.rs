@@ -68,8 +68,12 @@ impl Store {
     /// Open the engine, bring its schema up to date and install built-in vocabularies.
     pub async fn open(config: StoreConfig, clock: Arc<dyn Clock>) -> Result<Store> {
         let db: Arc<dyn Backend> = match config {
-            StoreConfig::Sqlite { path, key } => Arc::new(sqlite::SqliteBackend::open(&path, &key).await?),
-            StoreConfig::Postgres { url } => Arc::new(postgres::PostgresBackend::connect(&url).await?),
+            StoreConfig::Sqlite { path, key } => {
+                Arc::new(sqlite::SqliteBackend::open(&path, &key).await?)
+            }
+            StoreConfig::Postgres { url } => {
+                Arc::new(postgres::PostgresBackend::connect(&url).await?)
+            }
         };
         Self::with_backend(db, clock).await
     }
@@ -94,7 +98,9 @@ impl Store {
     }
 
     pub(crate) fn now_text(&self) -> String {
-        self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        self.clock
+            .now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
     }
 
     pub async fn close(&self) {

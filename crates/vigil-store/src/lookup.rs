@@ -10,7 +10,10 @@ impl Store {
         let code = code.trim().to_uppercase();
         let rows = self
             .db
-            .query("SELECT id, code, legal_name FROM persons WHERE code = $1", &[code.clone().into()])
+            .query(
+                "SELECT id, code, legal_name FROM persons WHERE code = $1",
+                &[code.clone().into()],
+            )
             .await?;
         if let Some(r) = rows.first() {
             return Ok(Some(PartyRef {
@@ -21,7 +24,10 @@ impl Store {
         }
         let rows = self
             .db
-            .query("SELECT id, code, name FROM groups WHERE code = $1", &[code.into()])
+            .query(
+                "SELECT id, code, name FROM groups WHERE code = $1",
+                &[code.into()],
+            )
             .await?;
         Ok(rows.first().map(|r| PartyRef {
             victim: VictimRef::Group(r.int(0)),

@@ -15,9 +15,6 @@ pub struct PostgresBackend {
     pool: PgPool,
 }
 
-
-
-
 impl PostgresBackend {
     pub async fn connect(url: &str) -> BResult<Self> {
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
@@ -26,8 +23,9 @@ impl PostgresBackend {
                 redact_db_url(url)
             )));
         }
-        let opts = PgConnectOptions::from_str(url)
-            .map_err(|e| BackendError::Config(format!("bad database URL {}: {e}", redact_db_url(url))))?;
+        let opts = PgConnectOptions::from_str(url).map_err(|e| {
+            BackendError::Config(format!("bad database URL {}: {e}", redact_db_url(url)))
+        })?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -77,7 +75,9 @@ struct PgTx(Transaction<'static, Postgres>);
 #[async_trait]
 impl Tx for PgTx {
     async fn query(&mut self, sql: &str, args: &[Val]) -> BResult<Vec<Row>> {
-        let rows = bind_all(sqlx::query(sql), args).fetch_all(&mut *self.0).await?;
+        let rows = bind_all(sqlx::query(sql), args)
+            .fetch_all(&mut *self.0)
+            .await?;
         rows.iter().map(decode).collect()
     }
     async fn execute(&mut self, sql: &str, args: &[Val]) -> BResult<u64> {
@@ -104,7 +104,9 @@ impl Backend for PostgresBackend {
     }
 
     async fn query(&self, sql: &str, args: &[Val]) -> BResult<Vec<Row>> {
-        let rows = bind_all(sqlx::query(sql), args).fetch_all(&self.pool).await?;
+        let rows = bind_all(sqlx::query(sql), args)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(decode).collect()
     }
 
@@ -113,7 +115,13 @@ impl Backend for PostgresBackend {
     }
 
     async fn migrate(&self) -> BResult<()> {
-        run_migrations(self, POSTGRES_MIGRATIONS, "now()::text", Some("SELECT pg_advisory_xact_lock(7956025419112300)")).await
+        run_migrations(
+            self,
+            POSTGRES_MIGRATIONS,
+            "now()::text",
+            Some("SELECT pg_advisory_xact_lock(7956025419112300)"),
+        )
+        .await
     }
 
     async fn close(&self) {

@@ -8,11 +8,11 @@
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
+use vigil_domain::model::GroupInput;
 use vigil_domain::model::*;
 use vigil_domain::search::{IncidentFilter, Page, PersonFilter, PAGE_SIZE};
 use vigil_domain::validate::{FieldErrors, ValidIncident, ValidPerson};
 use vigil_domain::vocab::{self, Term, TermAttrs, VocabKind, Vocabularies};
-use vigil_domain::model::GroupInput;
 
 use crate::backend::{Dialect, Row, Tx, Val};
 use crate::{parse_time, Result, Store, StoreError};
@@ -35,18 +35,46 @@ fn query_terms(q: &str) -> Vec<String> {
 }
 
 /// The SQL that selects ids matching a full-text query, and its bound value.
-fn fts_clause(dialect: Dialect, table: &str, terms: &[String], sensitive: bool, n: usize) -> (String, Val) {
+fn fts_clause(
+    dialect: Dialect,
+    table: &str,
+    terms: &[String],
+    sensitive: bool,
+    n: usize,
+) -> (String, Val) {
     match dialect {
         Dialect::Sqlite => {
             let fts = format!("{table}_fts");
-            let expr = terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" AND ");
-            let expr = if sensitive { expr } else { format!("public_text : ({expr})") };
-            (format!("{table_alias}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ${n})", table_alias = alias(table)), expr.into())
+            let expr = terms
+                .iter()
+                .map(|t| format!("\"{t}\"*"))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            let expr = if sensitive {
+                expr
+            } else {
+                format!("public_text : ({expr})")
+            };
+            (
+                format!(
+                    "{table_alias}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ${n})",
+                    table_alias = alias(table)
+                ),
+                expr.into(),
+            )
         }
         Dialect::Postgres => {
-            let expr = terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & ");
+            let expr = terms
+                .iter()
+                .map(|t| format!("{t}:*"))
+                .collect::<Vec<_>>()
+                .join(" & ");
             let a = alias(table);
-            let col = if sensitive { format!("({a}.search_public || {a}.search_sensitive)") } else { format!("{a}.search_public") };
+            let col = if sensitive {
+                format!("({a}.search_public || {a}.search_sensitive)")
+            } else {
+                format!("{a}.search_public")
+            };
             (format!("{col} @@ to_tsquery('simple', ${n})"), expr.into())
         }
     }
@@ -61,11 +89,22 @@ fn alias(table: &str) -> &'static str {
 }
 
 /// Write the search text of one record.
-async fn index_text(tx: &mut Box<dyn Tx>, dialect: Dialect, table: &str, id: Id, public: &str, sensitive: &str) -> Result<()> {
+async fn index_text(
+    tx: &mut Box<dyn Tx>,
+    dialect: Dialect,
+    table: &str,
+    id: Id,
+    public: &str,
+    sensitive: &str,
+) -> Result<()> {
     let (public, sensitive) = (fold(public), fold(sensitive));
     match dialect {
         Dialect::Sqlite => {
-            tx.execute(&format!("DELETE FROM {table}_fts WHERE rowid = $1"), &[id.into()]).await?;
+            tx.execute(
+                &format!("DELETE FROM {table}_fts WHERE rowid = $1"),
+                &[id.into()],
+            )
+            .await?;
             tx.execute(
                 &format!("INSERT INTO {table}_fts (rowid, public_text, sensitive_text) VALUES ($1, $2, $3)"),
                 &[id.into(), public.into(), sensitive.into()],
@@ -133,7 +172,10 @@ impl Store {
             .iter()
             .filter_map(|r| {
                 let kind: VocabKind = r.text(0).parse().ok()?;
-                let pos = order.get(&(r.text(0), r.text(1))).copied().unwrap_or(usize::MAX);
+                let pos = order
+                    .get(&(r.text(0), r.text(1)))
+                    .copied()
+                    .unwrap_or(usize::MAX);
                 Some((
                     pos,
                     Term {
@@ -148,7 +190,9 @@ impl Store {
             })
             .collect();
         terms.sort_by_key(|t| (t.1.kind, t.0));
-        Ok(Vocabularies::new(terms.into_iter().map(|(_, t)| t).collect()))
+        Ok(Vocabularies::new(
+            terms.into_iter().map(|(_, t)| t).collect(),
+        ))
     }
 
     /// Add a term to a vocabulary. Codes are stable, so an existing code is refused.
@@ -203,7 +247,10 @@ impl Store {
     pub async fn delete_term(&self, kind: VocabKind, code: &str) -> Result<()> {
         let rows = self
             .db
-            .query("SELECT builtin FROM vocab_terms WHERE kind = $1 AND code = $2", &[kind.code().into(), code.into()])
+            .query(
+                "SELECT builtin FROM vocab_terms WHERE kind = $1 AND code = $2",
+                &[kind.code().into(), code.into()],
+            )
             .await?;
         let Some(r) = rows.first() else {
             return Err(StoreError::NotFound);
@@ -214,41 +261,70 @@ impl Store {
             return Err(e.into());
         }
         let usage = match kind {
-            VocabKind::ViolationType => Some("SELECT count(*) FROM violations WHERE violation_type = $1"),
-            VocabKind::PerpetratorType => Some("SELECT count(*) FROM perpetrators WHERE perpetrator_type = $1"),
+            VocabKind::ViolationType => {
+                Some("SELECT count(*) FROM violations WHERE violation_type = $1")
+            }
+            VocabKind::PerpetratorType => {
+                Some("SELECT count(*) FROM perpetrators WHERE perpetrator_type = $1")
+            }
             VocabKind::SourceType => Some("SELECT count(*) FROM sources WHERE source_type = $1"),
             VocabKind::Reliability => Some("SELECT count(*) FROM sources WHERE reliability = $1"),
-            VocabKind::BusinessSector => Some("SELECT count(*) FROM incidents WHERE business_sector = $1"),
-            VocabKind::Characteristic => Some("SELECT count(*) FROM person_characteristics WHERE code = $1"),
-            VocabKind::SectorOfDefence => Some("SELECT count(*) FROM person_sectors WHERE code = $1"),
+            VocabKind::BusinessSector => {
+                Some("SELECT count(*) FROM incidents WHERE business_sector = $1")
+            }
+            VocabKind::Characteristic => {
+                Some("SELECT count(*) FROM person_characteristics WHERE code = $1")
+            }
+            VocabKind::SectorOfDefence => {
+                Some("SELECT count(*) FROM person_sectors WHERE code = $1")
+            }
             VocabKind::SdgGroup => Some("SELECT count(*) FROM persons WHERE sdg_group = $1"),
             VocabKind::Sex => Some("SELECT count(*) FROM persons WHERE sex = $1"),
             VocabKind::GroupType => Some("SELECT count(*) FROM groups WHERE group_type = $1"),
         };
         if let Some(sql) = usage {
-            let n = self.db.query(sql, &[code.into()]).await?.first().map(|r| r.int(0)).unwrap_or(0);
+            let n = self
+                .db
+                .query(sql, &[code.into()])
+                .await?
+                .first()
+                .map(|r| r.int(0))
+                .unwrap_or(0);
             if n > 0 {
                 e.add("code", "err-term-in-use", Some(n.to_string()));
                 return Err(e.into());
             }
         }
         let mut tx = self.db.begin().await?;
-        tx.execute("DELETE FROM vocab_terms WHERE kind = $1 AND code = $2 AND builtin = $3", &[kind.code().into(), code.into(), false.into()])
-            .await?;
+        tx.execute(
+            "DELETE FROM vocab_terms WHERE kind = $1 AND code = $2 AND builtin = $3",
+            &[kind.code().into(), code.into(), false.into()],
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     // ------------------------------------------------------------ versions
 
-    async fn record_version(&self, tx: &mut Box<dyn Tx>, entity: &str, id: Id, version: i64, user: Option<Id>, snapshot: &Value) -> Result<()> {
+    async fn record_version(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        entity: &str,
+        id: Id,
+        version: i64,
+        user: Option<Id>,
+        snapshot: &Value,
+    ) -> Result<()> {
         let prev = tx
             .query(
                 "SELECT snapshot FROM versions WHERE entity = $1 AND entity_id = $2 ORDER BY version DESC LIMIT 1",
                 &[entity.into(), id.into()],
             )
             .await?;
-        let prev: Option<Value> = prev.first().and_then(|r| serde_json::from_str(&r.text(0)).ok());
+        let prev: Option<Value> = prev
+            .first()
+            .and_then(|r| serde_json::from_str(&r.text(0)).ok());
         let changed = changed_fields(prev.as_ref(), snapshot);
         tx.execute(
             "INSERT INTO versions (entity, entity_id, version, at, user_id, changed, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -331,22 +407,33 @@ impl Store {
             )
             .await?;
         let id = rows.first().map(|r| r.int(0)).ok_or(StoreError::NotFound)?;
-        self.record_version(&mut tx, "group", id, 1, user, &group_snapshot(g)).await?;
+        self.record_version(&mut tx, "group", id, 1, user, &group_snapshot(g))
+            .await?;
         tx.commit().await?;
         self.group(id).await
     }
 
-    pub async fn update_group(&self, user: Option<Id>, id: Id, expected_version: i64, g: &GroupInput) -> Result<Group> {
+    pub async fn update_group(
+        &self,
+        user: Option<Id>,
+        id: Id,
+        expected_version: i64,
+        g: &GroupInput,
+    ) -> Result<Group> {
         let mut tx = self.db.begin().await?;
-        let version = self.check_version(&mut tx, "groups", id, expected_version).await?;
+        let version = self
+            .check_version(&mut tx, "groups", id, expected_version)
+            .await?;
         tx.execute(
             "UPDATE groups SET name = $1, group_type = $2, country = $3, description = $4, version = $5, updated_at = $6 WHERE id = $7",
             &[g.name.clone().into(), g.group_type.clone().into(), Some(g.country.clone()).filter(|c| !c.is_empty()).into(), g.description.clone().into(), (version + 1).into(), self.now_text().into(), id.into()],
         )
         .await?;
-        self.record_version(&mut tx, "group", id, version + 1, user, &group_snapshot(g)).await?;
+        self.record_version(&mut tx, "group", id, version + 1, user, &group_snapshot(g))
+            .await?;
         // Group names are searchable in incidents that name the group.
-        self.reindex_incidents_of(&mut tx, "victim_group_id", id).await?;
+        self.reindex_incidents_of(&mut tx, "victim_group_id", id)
+            .await?;
         tx.commit().await?;
         self.group(id).await
     }
@@ -373,12 +460,20 @@ impl Store {
             .await?;
         let total = self
             .db
-            .query("SELECT count(*) FROM groups WHERE lower(name) LIKE $1 OR lower(code) LIKE $1", &[like.into()])
+            .query(
+                "SELECT count(*) FROM groups WHERE lower(name) LIKE $1 OR lower(code) LIKE $1",
+                &[like.into()],
+            )
             .await?
             .first()
             .map(|r| r.int(0))
             .unwrap_or(0);
-        Ok(Page { items: rows.iter().map(group_from).collect(), total, page: page.max(1), per_page: PAGE_SIZE })
+        Ok(Page {
+            items: rows.iter().map(group_from).collect(),
+            total,
+            page: page.max(1),
+            per_page: PAGE_SIZE,
+        })
     }
 
     /// Appended to the read that an edit's checks rest on. On PostgreSQL it locks the
@@ -393,8 +488,22 @@ impl Store {
         }
     }
 
-    async fn check_version(&self, tx: &mut Box<dyn Tx>, table: &str, id: Id, expected: i64) -> Result<i64> {
-        let rows = tx.query(&format!("SELECT version FROM {table} WHERE id = $1{}", self.lock_row()), &[id.into()]).await?;
+    async fn check_version(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        table: &str,
+        id: Id,
+        expected: i64,
+    ) -> Result<i64> {
+        let rows = tx
+            .query(
+                &format!(
+                    "SELECT version FROM {table} WHERE id = $1{}",
+                    self.lock_row()
+                ),
+                &[id.into()],
+            )
+            .await?;
         let current = rows.first().map(|r| r.int(0)).ok_or(StoreError::NotFound)?;
         if current != expected {
             return Err(StoreError::Conflict(current));
@@ -411,7 +520,12 @@ impl Store {
         self.person(id).await
     }
 
-    pub(crate) async fn insert_person(&self, tx: &mut Box<dyn Tx>, user: Option<Id>, p: &ValidPerson) -> Result<Id> {
+    pub(crate) async fn insert_person(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        user: Option<Id>,
+        p: &ValidPerson,
+    ) -> Result<Id> {
         let p = &p.0;
         let code = self.next_code(tx, p.kind.code_prefix()).await?;
         let now = self.now_text();
@@ -446,37 +560,79 @@ impl Store {
             })?;
         let id = rows.first().map(|r| r.int(0)).ok_or(StoreError::NotFound)?;
         self.write_person_lists(tx, id, p).await?;
-        index_text(tx, self.dialect(), "person", id, &code, &format!("{} {}", p.legal_name, p.contacts)).await?;
-        self.record_version(tx, "person", id, 1, user, &person_snapshot(p)).await?;
+        index_text(
+            tx,
+            self.dialect(),
+            "person",
+            id,
+            &code,
+            &format!("{} {}", p.legal_name, p.contacts),
+        )
+        .await?;
+        self.record_version(tx, "person", id, 1, user, &person_snapshot(p))
+            .await?;
         Ok(id)
     }
 
-    async fn write_person_lists(&self, tx: &mut Box<dyn Tx>, id: Id, p: &PersonInput) -> Result<()> {
+    async fn write_person_lists(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        id: Id,
+        p: &PersonInput,
+    ) -> Result<()> {
         for t in ["person_characteristics", "person_sectors", "memberships"] {
-            tx.execute(&format!("DELETE FROM {t} WHERE person_id = $1"), &[id.into()]).await?;
+            tx.execute(
+                &format!("DELETE FROM {t} WHERE person_id = $1"),
+                &[id.into()],
+            )
+            .await?;
         }
         for c in &p.characteristics {
-            tx.execute("INSERT INTO person_characteristics (person_id, code) VALUES ($1, $2)", &[id.into(), c.into()]).await?;
+            tx.execute(
+                "INSERT INTO person_characteristics (person_id, code) VALUES ($1, $2)",
+                &[id.into(), c.into()],
+            )
+            .await?;
         }
         for c in &p.sectors {
-            tx.execute("INSERT INTO person_sectors (person_id, code) VALUES ($1, $2)", &[id.into(), c.into()]).await?;
+            tx.execute(
+                "INSERT INTO person_sectors (person_id, code) VALUES ($1, $2)",
+                &[id.into(), c.into()],
+            )
+            .await?;
         }
         for g in &p.memberships {
-            let exists = tx.query("SELECT 1 FROM groups WHERE id = $1", &[(*g).into()]).await?;
+            let exists = tx
+                .query("SELECT 1 FROM groups WHERE id = $1", &[(*g).into()])
+                .await?;
             if exists.is_empty() {
                 let mut e = FieldErrors::default();
                 e.add("memberships", "err-unknown-group", Some(g.to_string()));
                 return Err(e.into());
             }
-            tx.execute("INSERT INTO memberships (person_id, group_id) VALUES ($1, $2)", &[id.into(), (*g).into()]).await?;
+            tx.execute(
+                "INSERT INTO memberships (person_id, group_id) VALUES ($1, $2)",
+                &[id.into(), (*g).into()],
+            )
+            .await?;
         }
         Ok(())
     }
 
-    pub async fn update_person(&self, user: Option<Id>, id: Id, expected_version: i64, p: &ValidPerson) -> Result<Person> {
+    pub async fn update_person(
+        &self,
+        user: Option<Id>,
+        id: Id,
+        expected_version: i64,
+        p: &ValidPerson,
+    ) -> Result<Person> {
         let mut tx = self.db.begin().await?;
-        let version = self.check_version(&mut tx, "persons", id, expected_version).await?;
-        let old = tx.query("SELECT kind, code FROM persons WHERE id = $1", &[id.into()]).await?;
+        let version = self
+            .check_version(&mut tx, "persons", id, expected_version)
+            .await?;
+        let old = tx
+            .query("SELECT kind, code FROM persons WHERE id = $1", &[id.into()])
+            .await?;
         let code = old.first().map(|r| r.text(1)).unwrap_or_default();
         let p0 = &p.0;
         tx.execute(
@@ -501,21 +657,50 @@ impl Store {
         )
         .await?;
         self.write_person_lists(&mut tx, id, p0).await?;
-        index_text(&mut tx, self.dialect(), "person", id, &code, &format!("{} {}", p0.legal_name, p0.contacts)).await?;
-        self.record_version(&mut tx, "person", id, version + 1, user, &person_snapshot(p0)).await?;
-        self.reindex_incidents_of(&mut tx, "victim_person_id", id).await?;
+        index_text(
+            &mut tx,
+            self.dialect(),
+            "person",
+            id,
+            &code,
+            &format!("{} {}", p0.legal_name, p0.contacts),
+        )
+        .await?;
+        self.record_version(
+            &mut tx,
+            "person",
+            id,
+            version + 1,
+            user,
+            &person_snapshot(p0),
+        )
+        .await?;
+        self.reindex_incidents_of(&mut tx, "victim_person_id", id)
+            .await?;
         tx.commit().await?;
         self.person(id).await
     }
 
     pub async fn person(&self, id: Id) -> Result<Person> {
-        let rows = self.db.query(&format!("SELECT {PERSON_COLS} FROM persons WHERE id = $1"), &[id.into()]).await?;
+        let rows = self
+            .db
+            .query(
+                &format!("SELECT {PERSON_COLS} FROM persons WHERE id = $1"),
+                &[id.into()],
+            )
+            .await?;
         let mut people = self.persons_from(rows).await?;
         people.pop().ok_or(StoreError::NotFound)
     }
 
     pub async fn person_by_external_id(&self, external_id: &str) -> Result<Option<Person>> {
-        let rows = self.db.query(&format!("SELECT {PERSON_COLS} FROM persons WHERE external_id = $1"), &[external_id.into()]).await?;
+        let rows = self
+            .db
+            .query(
+                &format!("SELECT {PERSON_COLS} FROM persons WHERE external_id = $1"),
+                &[external_id.into()],
+            )
+            .await?;
         Ok(self.persons_from(rows).await?.pop())
     }
 
@@ -524,7 +709,11 @@ impl Store {
         if out.is_empty() {
             return Ok(out);
         }
-        let ids = out.iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join(",");
+        let ids = out
+            .iter()
+            .map(|p| p.id.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
         let mut by_id: HashMap<Id, usize> = HashMap::new();
         for (i, p) in out.iter().enumerate() {
             by_id.insert(p.id, i);
@@ -578,12 +767,19 @@ impl Store {
         }
         let terms = query_terms(&f.q);
         if !terms.is_empty() {
-            let (clause, v) = fts_clause(self.dialect(), "person", &terms, sensitive, args.len() + 1);
+            let (clause, v) =
+                fts_clause(self.dialect(), "person", &terms, sensitive, args.len() + 1);
             args.push(v);
             wh.push(clause);
         }
         let wh = wh.join(" AND ");
-        let total = self.db.query(&format!("SELECT count(*) FROM persons p WHERE {wh}"), &args).await?.first().map(|r| r.int(0)).unwrap_or(0);
+        let total = self
+            .db
+            .query(&format!("SELECT count(*) FROM persons p WHERE {wh}"), &args)
+            .await?
+            .first()
+            .map(|r| r.int(0))
+            .unwrap_or(0);
         let page = f.page();
         let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
         let n = args.len();
@@ -593,7 +789,12 @@ impl Store {
             .db
             .query(&format!("SELECT {PERSON_COLS_P} FROM persons p WHERE {wh} ORDER BY p.code LIMIT ${} OFFSET ${}", n + 1, n + 2), &args)
             .await?;
-        Ok(Page { items: self.persons_from(rows).await?, total, page, per_page: PAGE_SIZE })
+        Ok(Page {
+            items: self.persons_from(rows).await?,
+            total,
+            page,
+            per_page: PAGE_SIZE,
+        })
     }
 
     /// Every violation suffered by a person or group, newest first.
@@ -636,14 +837,36 @@ impl Store {
                 VictimRef::Person(id) => ("persons", id),
                 VictimRef::Group(id) => ("groups", id),
             };
-            if tx.query(&format!("SELECT 1 FROM {table} WHERE id = $1"), &[id.into()]).await?.is_empty() {
-                e.add(format!("violations[{i}].victim"), "err-unknown-victim", Some(id.to_string()));
+            if tx
+                .query(
+                    &format!("SELECT 1 FROM {table} WHERE id = $1"),
+                    &[id.into()],
+                )
+                .await?
+                .is_empty()
+            {
+                e.add(
+                    format!("violations[{i}].victim"),
+                    "err-unknown-victim",
+                    Some(id.to_string()),
+                );
             }
             for (j, p) in v.perpetrators.iter().enumerate() {
                 for (table, pid) in [("persons", p.person_id), ("groups", p.group_id)] {
                     if let Some(pid) = pid {
-                        if tx.query(&format!("SELECT 1 FROM {table} WHERE id = $1"), &[pid.into()]).await?.is_empty() {
-                            e.add(format!("violations[{i}].perpetrators[{j}].type"), "err-unknown-victim", Some(pid.to_string()));
+                        if tx
+                            .query(
+                                &format!("SELECT 1 FROM {table} WHERE id = $1"),
+                                &[pid.into()],
+                            )
+                            .await?
+                            .is_empty()
+                        {
+                            e.add(
+                                format!("violations[{i}].perpetrators[{j}].type"),
+                                "err-unknown-victim",
+                                Some(pid.to_string()),
+                            );
                         }
                     }
                 }
@@ -659,7 +882,12 @@ impl Store {
         Ok(id)
     }
 
-    pub(crate) async fn insert_incident(&self, tx: &mut Box<dyn Tx>, user: Option<Id>, inc: &ValidIncident) -> Result<Id> {
+    pub(crate) async fn insert_incident(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        user: Option<Id>,
+        inc: &ValidIncident,
+    ) -> Result<Id> {
         self.check_parties(tx, inc).await?;
         let now = self.now_text();
         let rows = tx
@@ -681,13 +909,24 @@ impl Store {
         let id = rows.first().map(|r| r.int(0)).ok_or(StoreError::NotFound)?;
         self.write_incident_children(tx, id, inc).await?;
         self.reindex_incident(tx, id).await?;
-        self.record_version(tx, "incident", id, 1, user, &incident_snapshot(inc)).await?;
+        self.record_version(tx, "incident", id, 1, user, &incident_snapshot(inc))
+            .await?;
         Ok(id)
     }
 
-    async fn write_incident_children(&self, tx: &mut Box<dyn Tx>, id: Id, inc: &ValidIncident) -> Result<()> {
-        tx.execute("DELETE FROM violations WHERE incident_id = $1", &[id.into()]).await?;
-        tx.execute("DELETE FROM sources WHERE incident_id = $1", &[id.into()]).await?;
+    async fn write_incident_children(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        id: Id,
+        inc: &ValidIncident,
+    ) -> Result<()> {
+        tx.execute(
+            "DELETE FROM violations WHERE incident_id = $1",
+            &[id.into()],
+        )
+        .await?;
+        tx.execute("DELETE FROM sources WHERE incident_id = $1", &[id.into()])
+            .await?;
         for (pos, v) in inc.violations.iter().enumerate() {
             let (person, group) = match v.victim {
                 VictimRef::Person(p) => (Some(p), None),
@@ -731,7 +970,12 @@ impl Store {
 
     /// Rebuild the search text of one incident from what it now holds.
     async fn reindex_incident(&self, tx: &mut Box<dyn Tx>, id: Id) -> Result<()> {
-        let head = tx.query("SELECT title, narrative, region, locality FROM incidents WHERE id = $1", &[id.into()]).await?;
+        let head = tx
+            .query(
+                "SELECT title, narrative, region, locality FROM incidents WHERE id = $1",
+                &[id.into()],
+            )
+            .await?;
         let Some(h) = head.first() else {
             return Ok(());
         };
@@ -752,7 +996,13 @@ impl Store {
             sensitive.push(' ');
             sensitive.push_str(&r.text(1));
         }
-        for r in tx.query("SELECT origin, description FROM sources WHERE incident_id = $1", &[id.into()]).await? {
+        for r in tx
+            .query(
+                "SELECT origin, description FROM sources WHERE incident_id = $1",
+                &[id.into()],
+            )
+            .await?
+        {
             sensitive.push(' ');
             sensitive.push_str(&r.text(0));
             sensitive.push(' ');
@@ -769,17 +1019,39 @@ impl Store {
         Ok(())
     }
 
-    pub async fn update_incident(&self, user: Option<Id>, id: Id, expected_version: i64, inc: &ValidIncident) -> Result<()> {
+    pub async fn update_incident(
+        &self,
+        user: Option<Id>,
+        id: Id,
+        expected_version: i64,
+        inc: &ValidIncident,
+    ) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        self.replace_incident(&mut tx, user, id, Some(expected_version), inc).await?;
+        self.replace_incident(&mut tx, user, id, Some(expected_version), inc)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Replace an incident's content; with `expected_version` the edit must start from
     /// the current version. Returns false when nothing changed (no new version).
-    pub(crate) async fn replace_incident(&self, tx: &mut Box<dyn Tx>, user: Option<Id>, id: Id, expected_version: Option<i64>, inc: &ValidIncident) -> Result<bool> {
-        let rows = tx.query(&format!("SELECT version, status FROM incidents WHERE id = $1{}", self.lock_row()), &[id.into()]).await?;
+    pub(crate) async fn replace_incident(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        user: Option<Id>,
+        id: Id,
+        expected_version: Option<i64>,
+        inc: &ValidIncident,
+    ) -> Result<bool> {
+        let rows = tx
+            .query(
+                &format!(
+                    "SELECT version, status FROM incidents WHERE id = $1{}",
+                    self.lock_row()
+                ),
+                &[id.into()],
+            )
+            .await?;
         let r = rows.first().ok_or(StoreError::NotFound)?;
         let (version, old_status) = (r.int(0), r.text(1));
         if let Some(expected) = expected_version {
@@ -790,14 +1062,23 @@ impl Store {
         let old_status: IncidentStatus = old_status.parse().unwrap_or(IncidentStatus::Reported);
         if !old_status.can_become(inc.status) {
             let mut e = FieldErrors::default();
-            e.add("status", "err-status-transition", Some(format!("{old_status} → {}", inc.status)));
+            e.add(
+                "status",
+                "err-status-transition",
+                Some(format!("{old_status} → {}", inc.status)),
+            );
             return Err(e.into());
         }
         let snapshot = incident_snapshot(inc);
         let last = tx
             .query("SELECT snapshot FROM versions WHERE entity = 'incident' AND entity_id = $1 ORDER BY version DESC LIMIT 1", &[id.into()])
             .await?;
-        if last.first().and_then(|r| serde_json::from_str::<Value>(&r.text(0)).ok()).as_ref() == Some(&snapshot) {
+        if last
+            .first()
+            .and_then(|r| serde_json::from_str::<Value>(&r.text(0)).ok())
+            .as_ref()
+            == Some(&snapshot)
+        {
             return Ok(false);
         }
         self.check_parties(tx, inc).await?;
@@ -814,18 +1095,31 @@ impl Store {
         .await?;
         self.write_incident_children(tx, id, inc).await?;
         self.reindex_incident(tx, id).await?;
-        self.record_version(tx, "incident", id, version + 1, user, &snapshot).await?;
+        self.record_version(tx, "incident", id, version + 1, user, &snapshot)
+            .await?;
         Ok(true)
     }
 
     pub async fn incident_id_by_external(&self, external_id: &str) -> Result<Option<Id>> {
-        let rows = self.db.query("SELECT id FROM incidents WHERE external_id = $1", &[external_id.into()]).await?;
+        let rows = self
+            .db
+            .query(
+                "SELECT id FROM incidents WHERE external_id = $1",
+                &[external_id.into()],
+            )
+            .await?;
         Ok(rows.first().map(|r| r.int(0)))
     }
 
     /// One incident with everything it holds (unredacted).
     pub async fn incident(&self, id: Id) -> Result<Incident> {
-        let rows = self.db.query(&format!("SELECT {INCIDENT_COLS} FROM incidents i WHERE i.id = $1"), &[id.into()]).await?;
+        let rows = self
+            .db
+            .query(
+                &format!("SELECT {INCIDENT_COLS} FROM incidents i WHERE i.id = $1"),
+                &[id.into()],
+            )
+            .await?;
         let mut v = self.incidents_from(rows).await?;
         v.pop().ok_or(StoreError::NotFound)
     }
@@ -835,7 +1129,11 @@ impl Store {
         if out.is_empty() {
             return Ok(out);
         }
-        let ids = out.iter().map(|i| i.id.to_string()).collect::<Vec<_>>().join(",");
+        let ids = out
+            .iter()
+            .map(|i| i.id.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
         let mut by_id: HashMap<Id, usize> = HashMap::new();
         for (i, inc) in out.iter().enumerate() {
             by_id.insert(inc.id, i);
@@ -855,11 +1153,21 @@ impl Store {
         let mut violation_at: HashMap<Id, (usize, usize)> = HashMap::new();
         for r in &vrows {
             let victim = match (r.opt_int(3), r.opt_int(4)) {
-                (Some(p), _) => PartyRef { victim: VictimRef::Person(p), code: r.text(9), name: Some(r.text(10)).filter(|s| !s.is_empty()) },
-                (None, Some(g)) => PartyRef { victim: VictimRef::Group(g), code: r.text(11), name: Some(r.text(12)) },
+                (Some(p), _) => PartyRef {
+                    victim: VictimRef::Person(p),
+                    code: r.text(9),
+                    name: Some(r.text(10)).filter(|s| !s.is_empty()),
+                },
+                (None, Some(g)) => PartyRef {
+                    victim: VictimRef::Group(g),
+                    code: r.text(11),
+                    name: Some(r.text(12)),
+                },
                 (None, None) => continue,
             };
-            let Some(&i) = by_id.get(&r.int(1)) else { continue };
+            let Some(&i) = by_id.get(&r.int(1)) else {
+                continue;
+            };
             let Some(inc) = out.get_mut(i) else { continue };
             violation_at.insert(r.int(0), (i, inc.violations.len()));
             inc.violations.push(Violation {
@@ -874,7 +1182,11 @@ impl Store {
             });
         }
         if !violation_at.is_empty() {
-            let vids = violation_at.keys().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+            let vids = violation_at
+                .keys()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
             for r in self
                 .db
                 .query(
@@ -928,7 +1240,8 @@ impl Store {
             // The engine lowers both sides: SQLite's lower() folds ASCII only, so
             // lowering one side in Rust would miss "Île-de-France" there but not on
             // PostgreSQL. With a country, a known subdivision matches however typed.
-            let region = vigil_domain::validate::canonical_region(country.as_deref(), f.region.trim());
+            let region =
+                vigil_domain::validate::canonical_region(country.as_deref(), f.region.trim());
             push("lower(i.region) = lower($?)", region.into(), &mut wh);
         }
         if let Some(y) = f.year {
@@ -959,7 +1272,13 @@ impl Store {
         }
         let terms = query_terms(&f.q);
         if !terms.is_empty() {
-            let (clause, v) = fts_clause(self.dialect(), "incident", &terms, sensitive, args.len() + 1);
+            let (clause, v) = fts_clause(
+                self.dialect(),
+                "incident",
+                &terms,
+                sensitive,
+                args.len() + 1,
+            );
             args.push(v);
             wh.push(clause);
         }
@@ -967,9 +1286,22 @@ impl Store {
     }
 
     /// One page of incidents matching a filter, newest first.
-    pub async fn incidents(&self, f: &IncidentFilter, sensitive: bool) -> Result<Page<IncidentSummary>> {
+    pub async fn incidents(
+        &self,
+        f: &IncidentFilter,
+        sensitive: bool,
+    ) -> Result<Page<IncidentSummary>> {
         let (wh, mut args) = self.incident_where(f, sensitive);
-        let total = self.db.query(&format!("SELECT count(*) FROM incidents i WHERE {wh}"), &args).await?.first().map(|r| r.int(0)).unwrap_or(0);
+        let total = self
+            .db
+            .query(
+                &format!("SELECT count(*) FROM incidents i WHERE {wh}"),
+                &args,
+            )
+            .await?
+            .first()
+            .map(|r| r.int(0))
+            .unwrap_or(0);
         let page = f.page();
         let n = args.len();
         args.push(i64::from(PAGE_SIZE).into());
@@ -1000,7 +1332,11 @@ impl Store {
             })
             .collect();
         if !items.is_empty() {
-            let ids = items.iter().map(|i| i.id.to_string()).collect::<Vec<_>>().join(",");
+            let ids = items
+                .iter()
+                .map(|i| i.id.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
             let mut types: BTreeMap<Id, (Vec<String>, Vec<VictimKey>)> = BTreeMap::new();
             for r in self
                 .db
@@ -1023,11 +1359,21 @@ impl Store {
                 }
             }
         }
-        Ok(Page { items, total, page, per_page: PAGE_SIZE })
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page: PAGE_SIZE,
+        })
     }
 
     /// Every incident matching a filter, in full (for export), newest first.
-    pub async fn incidents_full(&self, f: &IncidentFilter, sensitive: bool, limit: i64) -> Result<Vec<Incident>> {
+    pub async fn incidents_full(
+        &self,
+        f: &IncidentFilter,
+        sensitive: bool,
+        limit: i64,
+    ) -> Result<Vec<Incident>> {
         let (wh, mut args) = self.incident_where(f, sensitive);
         let n = args.len();
         args.push(limit.into());
@@ -1040,19 +1386,44 @@ impl Store {
 
     /// Counts for the front page.
     pub async fn counts(&self) -> Result<(i64, i64, i64)> {
-        let one = |sql: &'static str| async move { self.db.query(sql, &[]).await.map(|r| r.first().map(|r| r.int(0)).unwrap_or(0)) };
-        Ok((one("SELECT count(*) FROM incidents").await?, one("SELECT count(*) FROM persons").await?, one("SELECT count(*) FROM groups").await?))
+        let one = |sql: &'static str| async move {
+            self.db
+                .query(sql, &[])
+                .await
+                .map(|r| r.first().map(|r| r.int(0)).unwrap_or(0))
+        };
+        Ok((
+            one("SELECT count(*) FROM incidents").await?,
+            one("SELECT count(*) FROM persons").await?,
+            one("SELECT count(*) FROM groups").await?,
+        ))
     }
 
     /// Import one incident by its external id: insert it, or replace it when its
     /// content differs. Returns what happened. Runs inside the caller's transaction.
-    pub async fn upsert_incident_in(&self, tx: &mut Box<dyn Tx>, user: Option<Id>, inc: &ValidIncident) -> Result<Upsert> {
+    pub async fn upsert_incident_in(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        user: Option<Id>,
+        inc: &ValidIncident,
+    ) -> Result<Upsert> {
         let Some(ext) = inc.external_id.as_deref() else {
-            return self.insert_incident(tx, user, inc).await.map(|_| Upsert::Created);
+            return self
+                .insert_incident(tx, user, inc)
+                .await
+                .map(|_| Upsert::Created);
         };
-        let rows = tx.query("SELECT id FROM incidents WHERE external_id = $1", &[ext.into()]).await?;
+        let rows = tx
+            .query(
+                "SELECT id FROM incidents WHERE external_id = $1",
+                &[ext.into()],
+            )
+            .await?;
         match rows.first() {
-            None => self.insert_incident(tx, user, inc).await.map(|_| Upsert::Created),
+            None => self
+                .insert_incident(tx, user, inc)
+                .await
+                .map(|_| Upsert::Created),
             Some(r) => {
                 if self.replace_incident(tx, user, r.int(0), None, inc).await? {
                     Ok(Upsert::Updated)
@@ -1064,9 +1435,19 @@ impl Store {
     }
 
     /// Find a person by external id inside a transaction, or create them.
-    pub async fn upsert_person_in(&self, tx: &mut Box<dyn Tx>, user: Option<Id>, p: &ValidPerson) -> Result<Id> {
+    pub async fn upsert_person_in(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        user: Option<Id>,
+        p: &ValidPerson,
+    ) -> Result<Id> {
         if !p.0.external_id.is_empty() {
-            let rows = tx.query("SELECT id FROM persons WHERE external_id = $1", &[p.0.external_id.clone().into()]).await?;
+            let rows = tx
+                .query(
+                    "SELECT id FROM persons WHERE external_id = $1",
+                    &[p.0.external_id.clone().into()],
+                )
+                .await?;
             if let Some(r) = rows.first() {
                 return Ok(r.int(0));
             }
@@ -1092,7 +1473,10 @@ pub enum Upsert {
 }
 
 fn epoch() -> PartialDate {
-    PartialDate { date: chrono::NaiveDate::default(), precision: Precision::Year }
+    PartialDate {
+        date: chrono::NaiveDate::default(),
+        precision: Precision::Year,
+    }
 }
 
 fn nonempty(s: &str) -> Val {
@@ -1239,13 +1623,19 @@ mod tests {
     fn changed_fields_lists_differences() {
         let a = json!({"title": "a", "narrative": "x"});
         let b = json!({"title": "b", "narrative": "x", "region": "Cauca"});
-        assert_eq!(changed_fields(Some(&a), &b), vec!["region".to_string(), "title".to_string()]);
+        assert_eq!(
+            changed_fields(Some(&a), &b),
+            vec!["region".to_string(), "title".to_string()]
+        );
         assert_eq!(changed_fields(None, &a).len(), 2);
     }
 
     #[test]
     fn query_terms_cannot_inject_fts_syntax() {
         let t = query_terms("río \"OR\" * NEAR( x:y");
-        assert!(t.iter().all(|w| w.chars().all(char::is_alphanumeric)), "{t:?}");
+        assert!(
+            t.iter().all(|w| w.chars().all(char::is_alphanumeric)),
+            "{t:?}"
+        );
     }
 }

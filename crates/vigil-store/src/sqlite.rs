@@ -88,7 +88,9 @@ struct SqliteTx(Transaction<'static, Sqlite>);
 #[async_trait]
 impl Tx for SqliteTx {
     async fn query(&mut self, sql: &str, args: &[Val]) -> BResult<Vec<Row>> {
-        let rows = bind_all(sqlx::query(sql), args).fetch_all(&mut *self.0).await?;
+        let rows = bind_all(sqlx::query(sql), args)
+            .fetch_all(&mut *self.0)
+            .await?;
         rows.iter().map(decode).collect()
     }
     async fn execute(&mut self, sql: &str, args: &[Val]) -> BResult<u64> {
@@ -115,12 +117,16 @@ impl Backend for SqliteBackend {
     }
 
     async fn query(&self, sql: &str, args: &[Val]) -> BResult<Vec<Row>> {
-        let rows = bind_all(sqlx::query(sql), args).fetch_all(&self.pool).await?;
+        let rows = bind_all(sqlx::query(sql), args)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(decode).collect()
     }
 
     async fn begin(&self) -> BResult<Box<dyn Tx>> {
-        Ok(Box::new(SqliteTx(self.pool.begin_with("BEGIN IMMEDIATE").await?)))
+        Ok(Box::new(SqliteTx(
+            self.pool.begin_with("BEGIN IMMEDIATE").await?,
+        )))
     }
 
     async fn migrate(&self) -> BResult<()> {

@@ -67,7 +67,16 @@ impl IntoResponse for WebError {
         let status = self.status();
         // The page layer renders a translated page when it can (see pages::error_page);
         // this fallback is plain text without detail.
-        (status, [("content-type", "text/plain; charset=utf-8")], format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or("Error"))).into_response()
+        (
+            status,
+            [("content-type", "text/plain; charset=utf-8")],
+            format!(
+                "{} {}",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("Error")
+            ),
+        )
+            .into_response()
     }
 }
 

@@ -17,7 +17,9 @@ pub fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(char::from(b)),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(char::from(b))
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -115,18 +117,27 @@ pub fn incident_input(f: &Fields) -> (IncidentInput, Vec<PartyCode>, FieldErrors
         sources: Vec::new(),
     };
     if !f.get("status").is_empty() && input.status.is_none() {
-        errs.add("status", "err-unknown-code", Some(f.get("status").to_owned()));
+        errs.add(
+            "status",
+            "err-unknown-code",
+            Some(f.get("status").to_owned()),
+        );
     }
     for i in 0..f.rows("v") {
         let k = |name: &str| format!("v{i}_{name}");
-        let blank = ["type", "victim", "date", "outcome"].iter().all(|n| f.get(&k(n)).trim().is_empty());
+        let blank = ["type", "victim", "date", "outcome"]
+            .iter()
+            .all(|n| f.get(&k(n)).trim().is_empty());
         if blank {
             continue;
         }
         let idx = input.violations.len();
         let victim_code = f.get(&k("victim")).trim().to_owned();
         if !victim_code.is_empty() {
-            codes.push(PartyCode { field: format!("violations[{idx}].victim"), code: victim_code });
+            codes.push(PartyCode {
+                field: format!("violations[{idx}].victim"),
+                code: victim_code,
+            });
         }
         let mut perpetrators = Vec::new();
         for j in 0..f.rows(&format!("v{i}_p")) {
@@ -138,9 +149,16 @@ pub fn incident_input(f: &Fields) -> (IncidentInput, Vec<PartyCode>, FieldErrors
             }
             let pidx = perpetrators.len();
             if !party.is_empty() {
-                codes.push(PartyCode { field: format!("violations[{idx}].perpetrators[{pidx}].party"), code: party.to_owned() });
+                codes.push(PartyCode {
+                    field: format!("violations[{idx}].perpetrators[{pidx}].party"),
+                    code: party.to_owned(),
+                });
             }
-            perpetrators.push(PerpetratorInput { perpetrator_type: ptype.to_owned(), person_id: None, group_id: None });
+            perpetrators.push(PerpetratorInput {
+                perpetrator_type: ptype.to_owned(),
+                person_id: None,
+                group_id: None,
+            });
         }
         input.violations.push(ViolationInput {
             violation_type: f.get(&k("type")).to_owned(),
@@ -153,7 +171,10 @@ pub fn incident_input(f: &Fields) -> (IncidentInput, Vec<PartyCode>, FieldErrors
     }
     for i in 0..f.rows("s") {
         let k = |name: &str| format!("s{i}_{name}");
-        if ["type", "reliability", "origin", "description"].iter().all(|n| f.get(&k(n)).trim().is_empty()) {
+        if ["type", "reliability", "origin", "description"]
+            .iter()
+            .all(|n| f.get(&k(n)).trim().is_empty())
+        {
             continue;
         }
         input.sources.push(SourceInput {
@@ -180,9 +201,15 @@ pub fn incident_fields(i: &Incident) -> Fields {
         f.set("latitude", c.lat.to_string());
         f.set("longitude", c.lon.to_string());
     }
-    f.set("business_sector", i.business_sector.clone().unwrap_or_default());
+    f.set(
+        "business_sector",
+        i.business_sector.clone().unwrap_or_default(),
+    );
     f.set("status", i.status.code());
-    f.set("verification_override", i.verification_override.clone().unwrap_or_default());
+    f.set(
+        "verification_override",
+        i.verification_override.clone().unwrap_or_default(),
+    );
     f.set("external_id", i.external_id.clone().unwrap_or_default());
     f.set("version", i.version.to_string());
     for (n, v) in i.violations.iter().enumerate() {
@@ -195,7 +222,12 @@ pub fn incident_fields(i: &Incident) -> Fields {
         }
         for (m, p) in v.perpetrators.iter().enumerate() {
             f.set(format!("v{n}_p{m}_type"), &p.perpetrator_type);
-            let party = p.person.as_ref().or(p.group.as_ref()).map(|r| r.code.clone()).unwrap_or_default();
+            let party = p
+                .person
+                .as_ref()
+                .or(p.group.as_ref())
+                .map(|r| r.code.clone())
+                .unwrap_or_default();
             f.set(format!("v{n}_p{m}_party"), party);
         }
     }
@@ -216,19 +248,37 @@ pub struct Opt {
     pub selected: bool,
 }
 
-pub fn vocab_options(v: &Vocabularies, kind: VocabKind, lang: &str, selected: &str, blank: Option<String>) -> Vec<Opt> {
+pub fn vocab_options(
+    v: &Vocabularies,
+    kind: VocabKind,
+    lang: &str,
+    selected: &str,
+    blank: Option<String>,
+) -> Vec<Opt> {
     let mut out = Vec::new();
     if let Some(b) = blank {
-        out.push(Opt { value: String::new(), label: b, selected: selected.is_empty() });
+        out.push(Opt {
+            value: String::new(),
+            label: b,
+            selected: selected.is_empty(),
+        });
     }
-    out.extend(v.of(kind).map(|t| Opt { value: t.code.clone(), label: t.label(lang).to_owned(), selected: t.code == selected }));
+    out.extend(v.of(kind).map(|t| Opt {
+        value: t.code.clone(),
+        label: t.label(lang).to_owned(),
+        selected: t.code == selected,
+    }));
     out
 }
 
 pub fn status_options(t: &I18n, selected: &str, blank: bool) -> Vec<Opt> {
     let mut out = Vec::new();
     if blank {
-        out.push(Opt { value: String::new(), label: t.get("any"), selected: selected.is_empty() });
+        out.push(Opt {
+            value: String::new(),
+            label: t.get("any"),
+            selected: selected.is_empty(),
+        });
     }
     out.extend(IncidentStatus::ALL.iter().map(|s| Opt {
         value: s.code().to_owned(),
@@ -282,7 +332,15 @@ pub struct SourceRow {
 
 impl IncidentFormView {
     /// Build the view; `extra_*` add empty rows (the "add another" buttons).
-    pub fn new(f: Fields, errs: &FieldErrors, vocab: &Vocabularies, t: &I18n, extra_violation: bool, extra_source: bool, extra_perp: Option<usize>) -> Self {
+    pub fn new(
+        f: Fields,
+        errs: &FieldErrors,
+        vocab: &Vocabularies,
+        t: &I18n,
+        extra_violation: bool,
+        extra_source: bool,
+        extra_perp: Option<usize>,
+    ) -> Self {
         let lang = t.lang;
         let mut errors = HashMap::new();
         let mut error_list = Vec::new();
@@ -300,7 +358,9 @@ impl IncidentFormView {
         let mut di = 0;
         for i in 0..nv {
             let k = |n: &str| format!("v{i}_{n}");
-            let blank = ["type", "victim", "date", "outcome"].iter().all(|n| f.get(&k(n)).trim().is_empty());
+            let blank = ["type", "victim", "date", "outcome"]
+                .iter()
+                .all(|n| f.get(&k(n)).trim().is_empty());
             let path = |n: &str| format!("violations[{di}].{n}");
             let mut np = f.rows(&format!("v{i}_p")).max(1);
             if extra_perp == Some(i) {
@@ -317,25 +377,56 @@ impl IncidentFormView {
                 } else {
                     errors
                         .get(&format!("violations[{di}].perpetrators[{dj}].type"))
-                        .or_else(|| errors.get(&format!("violations[{di}].perpetrators[{dj}].party")))
+                        .or_else(|| {
+                            errors.get(&format!("violations[{di}].perpetrators[{dj}].party"))
+                        })
                         .cloned()
                 };
                 if !pblank {
                     dj += 1;
                 }
-                perpetrators.push(PerpRow { j, types: vocab_options(vocab, VocabKind::PerpetratorType, lang, &ptype, Some(t.get("choose"))), party, err });
+                perpetrators.push(PerpRow {
+                    j,
+                    types: vocab_options(
+                        vocab,
+                        VocabKind::PerpetratorType,
+                        lang,
+                        &ptype,
+                        Some(t.get("choose")),
+                    ),
+                    party,
+                    err,
+                });
             }
             violations.push(ViolationRow {
                 i,
-                types: vocab_options(vocab, VocabKind::ViolationType, lang, f.get(&k("type")), Some(t.get("choose"))),
+                types: vocab_options(
+                    vocab,
+                    VocabKind::ViolationType,
+                    lang,
+                    f.get(&k("type")),
+                    Some(t.get("choose")),
+                ),
                 victim: f.get(&k("victim")).to_owned(),
                 date: f.get(&k("date")).to_owned(),
                 outcome: f.get(&k("outcome")).to_owned(),
                 reprisal: !f.get(&k("reprisal")).is_empty(),
                 perpetrators,
-                err_type: if blank { None } else { errors.get(&path("type")).cloned() },
-                err_victim: if blank { None } else { errors.get(&path("victim")).cloned() },
-                err_date: if blank { None } else { errors.get(&path("date")).cloned() },
+                err_type: if blank {
+                    None
+                } else {
+                    errors.get(&path("type")).cloned()
+                },
+                err_victim: if blank {
+                    None
+                } else {
+                    errors.get(&path("victim")).cloned()
+                },
+                err_date: if blank {
+                    None
+                } else {
+                    errors.get(&path("date")).cloned()
+                },
             });
             if !blank {
                 di += 1;
@@ -349,25 +440,65 @@ impl IncidentFormView {
         let mut ds = 0;
         for i in 0..ns {
             let k = |n: &str| format!("s{i}_{n}");
-            let blank = ["type", "reliability", "origin", "description"].iter().all(|n| f.get(&k(n)).trim().is_empty());
+            let blank = ["type", "reliability", "origin", "description"]
+                .iter()
+                .all(|n| f.get(&k(n)).trim().is_empty());
             let path = |n: &str| format!("sources[{ds}].{n}");
             sources.push(SourceRow {
                 i,
-                types: vocab_options(vocab, VocabKind::SourceType, lang, f.get(&k("type")), Some(t.get("choose"))),
-                reliabilities: vocab_options(vocab, VocabKind::Reliability, lang, f.get(&k("reliability")), Some(t.get("choose"))),
+                types: vocab_options(
+                    vocab,
+                    VocabKind::SourceType,
+                    lang,
+                    f.get(&k("type")),
+                    Some(t.get("choose")),
+                ),
+                reliabilities: vocab_options(
+                    vocab,
+                    VocabKind::Reliability,
+                    lang,
+                    f.get(&k("reliability")),
+                    Some(t.get("choose")),
+                ),
                 origin: f.get(&k("origin")).to_owned(),
                 description: f.get(&k("description")).to_owned(),
-                err_type: if blank { None } else { errors.get(&path("type")).cloned() },
-                err_reliability: if blank { None } else { errors.get(&path("reliability")).cloned() },
-                err_origin: if blank { None } else { errors.get(&path("origin")).cloned() },
+                err_type: if blank {
+                    None
+                } else {
+                    errors.get(&path("type")).cloned()
+                },
+                err_reliability: if blank {
+                    None
+                } else {
+                    errors.get(&path("reliability")).cloned()
+                },
+                err_origin: if blank {
+                    None
+                } else {
+                    errors.get(&path("origin")).cloned()
+                },
             });
             if !blank {
                 ds += 1;
             }
         }
         IncidentFormView {
-            business_sectors: vocab_options(vocab, VocabKind::BusinessSector, lang, f.get("business_sector"), Some(t.get("none-chosen"))),
-            statuses: status_options(t, if f.get("status").is_empty() { "reported" } else { f.get("status") }, false),
+            business_sectors: vocab_options(
+                vocab,
+                VocabKind::BusinessSector,
+                lang,
+                f.get("business_sector"),
+                Some(t.get("none-chosen")),
+            ),
+            statuses: status_options(
+                t,
+                if f.get("status").is_empty() {
+                    "reported"
+                } else {
+                    f.get("status")
+                },
+                false,
+            ),
             f,
             errors,
             error_list,
@@ -390,7 +521,11 @@ mod tests {
     use super::*;
 
     fn pairs(p: &[(&str, &str)]) -> Fields {
-        Fields::parse(p.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect())
+        Fields::parse(
+            p.iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -410,10 +545,16 @@ mod tests {
         let (input, codes, errs) = incident_input(&f);
         assert!(errs.is_empty());
         assert_eq!(input.violations.len(), 2);
-        assert_eq!(input.violations.first().map(|v| v.perpetrators.len()), Some(1));
+        assert_eq!(
+            input.violations.first().map(|v| v.perpetrators.len()),
+            Some(1)
+        );
         assert_eq!(input.sources.len(), 1);
         assert_eq!(codes.len(), 2);
-        assert_eq!(codes.get(1).map(|c| c.field.as_str()), Some("violations[1].victim"));
+        assert_eq!(
+            codes.get(1).map(|c| c.field.as_str()),
+            Some("violations[1].victim")
+        );
     }
 
     #[test]

@@ -24,7 +24,11 @@ pub fn negotiate(accept: &str) -> &'static str {
         let mut it = part.trim().split(';');
         let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
         let q = it
-            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
             .unwrap_or(1.0);
         let primary = tag.split('-').next().unwrap_or("");
         if let Some(lang) = LANGUAGES.iter().find(|l| **l == primary) {
@@ -45,13 +49,19 @@ pub struct I18n {
 
 impl I18n {
     pub fn new(lang: &'static str) -> Self {
-        let id = if lang == "es" { langid!("es") } else { langid!("en") };
+        let id = if lang == "es" {
+            langid!("es")
+        } else {
+            langid!("en")
+        };
         Self { lang, id }
     }
 
     /// The message `key`.
     pub fn get(&self, key: &str) -> String {
-        LOCALES.try_lookup(&self.id, key).unwrap_or_else(|| key.to_owned())
+        LOCALES
+            .try_lookup(&self.id, key)
+            .unwrap_or_else(|| key.to_owned())
     }
 
     /// The message `key` with `$value` filled in.
@@ -98,7 +108,9 @@ mod tests {
 
     /// Every `.ftl` file of a language, concatenated.
     fn catalogue(lang: &str) -> String {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(lang);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang);
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
             .unwrap_or_default();
@@ -128,20 +140,33 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut missing = Vec::new();
         for dir in ["src", "src/pages", "templates"] {
-            let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
+            let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+                continue;
+            };
             for e in entries.filter_map(Result::ok) {
                 let text = std::fs::read_to_string(e.path()).unwrap_or_default();
                 for call in [".get(\"", ".arg(\"", ".n(\""] {
                     for part in text.split(call).skip(1) {
-                        let key: String = part.chars().take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-').collect();
-                        if part[key.len()..].starts_with('"') && key.contains('-') && !en.contains(&key) {
+                        let key: String = part
+                            .chars()
+                            .take_while(|c| {
+                                c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'
+                            })
+                            .collect();
+                        if part[key.len()..].starts_with('"')
+                            && key.contains('-')
+                            && !en.contains(&key)
+                        {
                             missing.push(format!("{}: {key}", e.path().display()));
                         }
                     }
                 }
             }
         }
-        assert!(missing.is_empty(), "messages used but not defined: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "messages used but not defined: {missing:?}"
+        );
     }
 
     #[test]

@@ -41,10 +41,15 @@ pub struct AppState {
 
 /// The whole application: pages, API, static files, middleware.
 pub fn router(store: Store, config: WebConfig) -> Router {
-    let state = AppState { store, config: Arc::new(config) };
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+    };
     let api = api::routes(state.clone());
     pages::routes(state.clone())
         .merge(api)
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(security::MAX_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            security::MAX_BODY,
+        ))
 }

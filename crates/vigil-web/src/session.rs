@@ -59,7 +59,12 @@ fn language(session: Option<&Session>, headers: &HeaderMap) -> &'static str {
     match session.map(|s| s.user.language.as_str()) {
         Some("es") => "es",
         Some("en") => "en",
-        _ => negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("")),
+        _ => negotiate(
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(""),
+        ),
     }
 }
 
@@ -81,12 +86,24 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let lang = language(session.as_ref(), &parts.headers);
     let pre = cookie(&parts.headers, PRE_COOKIE);
-    let csrf = session.as_ref().map(|s| s.csrf.clone()).or_else(|| pre.clone()).unwrap_or_default();
+    let csrf = session
+        .as_ref()
+        .map(|s| s.csrf.clone())
+        .or_else(|| pre.clone())
+        .unwrap_or_default();
 
     if session.is_none() && !is_public(&path) {
         if parts.method == Method::GET || parts.method == Method::HEAD {
-            let next_path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            return Redirect::to(&format!("/login?next={}", crate::forms::url_encode(next_path))).into_response();
+            let next_path = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            return Redirect::to(&format!(
+                "/login?next={}",
+                crate::forms::url_encode(next_path)
+            ))
+            .into_response();
         }
         return Redirect::to("/login").into_response();
     }
@@ -98,14 +115,21 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
             return (StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response();
         };
         let sent = form_field(&bytes, "csrf");
-        let ok = !csrf.is_empty() && sent.as_deref().is_some_and(|s| bool::from(s.as_bytes().ct_eq(csrf.as_bytes())));
+        let ok = !csrf.is_empty()
+            && sent
+                .as_deref()
+                .is_some_and(|s| bool::from(s.as_bytes().ct_eq(csrf.as_bytes())));
         if !ok {
             tracing::debug!(path = %path, "CSRF token missing or wrong");
             return crate::pages::csrf_failure(lang);
         }
         Body::from(bytes)
     };
-    parts.extensions.insert(RequestInfo { session, lang, csrf });
+    parts.extensions.insert(RequestInfo {
+        session,
+        lang,
+        csrf,
+    });
     next.run(Request::from_parts(parts, body)).await
 }
 
@@ -129,10 +153,17 @@ pub struct Ctx {
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let info = parts.extensions.get::<RequestInfo>().cloned();
         match info {
-            Some(RequestInfo { session: Some(session), lang, csrf }) => Ok(Ctx {
+            Some(RequestInfo {
+                session: Some(session),
+                lang,
+                csrf,
+            }) => Ok(Ctx {
                 access: Access::new(state.store.clone(), Actor::from(&session.user)),
                 t: I18n::new(lang),
                 session,
@@ -153,9 +184,15 @@ pub struct AnonCtx {
 impl FromRequestParts<AppState> for AnonCtx {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let info = parts.extensions.get::<RequestInfo>().cloned();
         let lang = info.as_ref().map_or("en", |i| i.lang);
-        Ok(AnonCtx { info, t: I18n::new(lang) })
+        Ok(AnonCtx {
+            info,
+            t: I18n::new(lang),
+        })
     }
 }

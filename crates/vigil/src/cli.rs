@@ -19,7 +19,11 @@ pub const DB_FILE: &str = "vigil.db";
 const DEMO_DIR: &str = "vigil-demo-data";
 
 #[derive(Parser, Debug)]
-#[command(name = "vigil", version, about = "Document attacks on human rights defenders and organise their protection.")]
+#[command(
+    name = "vigil",
+    version,
+    about = "Document attacks on human rights defenders and organise their protection."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -129,7 +133,12 @@ enum UserCommand {
 enum EncodingArg {
     #[value(name = "utf-8", alias = "utf8")]
     Utf8,
-    #[value(name = "latin-1", alias = "latin1", alias = "iso-8859-1", alias = "windows-1252")]
+    #[value(
+        name = "latin-1",
+        alias = "latin1",
+        alias = "iso-8859-1",
+        alias = "windows-1252"
+    )]
     Latin1,
 }
 
@@ -144,11 +153,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+            tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -184,11 +197,17 @@ pub async fn open_store(db: &DbArgs, demo: bool, creating: bool) -> anyhow::Resu
     let data = match (&db.data, demo) {
         (Some(d), _) => d.clone(),
         (None, true) => PathBuf::from(DEMO_DIR),
-        (None, false) => bail!("no database: pass --data DIR (embedded, encrypted) or --database-url postgres://…"),
+        (None, false) => bail!(
+            "no database: pass --data DIR (embedded, encrypted) or --database-url postgres://…"
+        ),
     };
     let file = data.join(DB_FILE);
     if !file.exists() && !creating {
-        bail!("{} holds no Vigil database; run `vigil init --data {}` first", data.display(), data.display());
+        bail!(
+            "{} holds no Vigil database; run `vigil init --data {}` first",
+            data.display(),
+            data.display()
+        );
     }
     std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
     #[cfg(unix)]
@@ -219,7 +238,10 @@ fn read_new_password(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
 async fn admin_actor(store: &Store, username: Option<&str>) -> anyhow::Result<Actor> {
     let users = store.users().await?;
     let user = match username {
-        Some(u) => users.iter().find(|x| x.username == u).with_context(|| format!("no user {u}"))?,
+        Some(u) => users
+            .iter()
+            .find(|x| x.username == u)
+            .with_context(|| format!("no user {u}"))?,
         None => users
             .iter()
             .find(|u| u.role == Role::Admin && !u.disabled)
@@ -235,14 +257,26 @@ fn random_password() -> Zeroizing<String> {
     let mut rng = rand::rngs::OsRng;
     Zeroizing::new(
         (0..20)
-            .map(|_| char::from(ALPHABET.get(rng.gen_range(0..ALPHABET.len())).copied().unwrap_or(b'x')))
+            .map(|_| {
+                char::from(
+                    ALPHABET
+                        .get(rng.gen_range(0..ALPHABET.len()))
+                        .copied()
+                        .unwrap_or(b'x'),
+                )
+            })
             .collect(),
     )
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { db, listen, demo, secure_cookies } => serve(db, listen, demo, secure_cookies).await,
+        Command::Serve {
+            db,
+            listen,
+            demo,
+            secure_cookies,
+        } => serve(db, listen, demo, secure_cookies).await,
         Command::Init { db, admin } => {
             if let Some(d) = &db.data {
                 if d.join(DB_FILE).exists() {
@@ -255,16 +289,36 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let password = read_new_password(&format!("Password for {admin}: "))?;
             let user = store
-                .create_user(NewUser { username: admin, password, role: Role::Admin, display_name: String::new(), language: String::new() })
+                .create_user(NewUser {
+                    username: admin,
+                    password,
+                    role: Role::Admin,
+                    display_name: String::new(),
+                    language: String::new(),
+                })
                 .await
                 .map_err(explain)?;
             println!("Vigil is set up. Administrator: {}", user.username);
-            println!("Serve it with: vigil serve{}", db.data.as_ref().map(|d| format!(" --data {}", d.display())).unwrap_or_default());
+            println!(
+                "Serve it with: vigil serve{}",
+                db.data
+                    .as_ref()
+                    .map(|d| format!(" --data {}", d.display()))
+                    .unwrap_or_default()
+            );
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
         Command::User { command } => user_command(command).await,
-        Command::Import { db, mapping, encoding, dry_run, add_unknown_terms, as_user, file } => {
+        Command::Import {
+            db,
+            mapping,
+            encoding,
+            dry_run,
+            add_unknown_terms,
+            as_user,
+            file,
+        } => {
             let store = open_store(&db, false, false).await?;
             let actor = admin_actor(&store, as_user.as_deref()).await?;
             let access = Access::new(store.clone(), actor);
@@ -282,13 +336,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = crate::import::run(&access, &opts).await?;
             store.close().await;
             print!("{report}");
-            Ok(if report.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+            Ok(if report.rejected.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
         }
-        Command::Demo { db, incidents, seed } => {
+        Command::Demo {
+            db,
+            incidents,
+            seed,
+        } => {
             let store = open_store(&db, db.data.is_none(), true).await?;
             let actor = ensure_demo_admin(&store).await?.0;
-            let summary = crate::demo::seed(&Access::new(store.clone(), actor), &crate::demo::DemoOptions { incidents, seed }).await?;
-            println!("Added {} incidents, {} persons, {} groups.", summary.incidents, summary.persons, summary.groups);
+            let summary = crate::demo::seed(
+                &Access::new(store.clone(), actor),
+                &crate::demo::DemoOptions { incidents, seed },
+            )
+            .await?;
+            println!(
+                "Added {} incidents, {} persons, {} groups.",
+                summary.incidents, summary.persons, summary.groups
+            );
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
@@ -304,11 +373,22 @@ fn explain(e: vigil_store::StoreError) -> anyhow::Error {
 
 async fn user_command(cmd: UserCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        UserCommand::Add { db, username, role, name } => {
+        UserCommand::Add {
+            db,
+            username,
+            role,
+            name,
+        } => {
             let store = open_store(&db, false, false).await?;
             let password = read_new_password(&format!("Password for {username}: "))?;
             let u = store
-                .create_user(NewUser { username, password, role, display_name: name, language: String::new() })
+                .create_user(NewUser {
+                    username,
+                    password,
+                    role,
+                    display_name: name,
+                    language: String::new(),
+                })
                 .await
                 .map_err(explain)?;
             println!("Added {} ({})", u.username, u.role);
@@ -330,9 +410,15 @@ async fn user_command(cmd: UserCommand) -> anyhow::Result<ExitCode> {
         }
         UserCommand::Disable { db, username } => {
             let store = open_store(&db, false, false).await?;
-            let u = store.user_by_name(&username).await.map_err(|_| anyhow::anyhow!("no user {username}"))?;
+            let u = store
+                .user_by_name(&username)
+                .await
+                .map_err(|_| anyhow::anyhow!("no user {username}"))?;
             store.set_user_disabled(u.id, true).await?;
-            println!("Disabled {}; their sessions and API tokens are revoked.", u.username);
+            println!(
+                "Disabled {}; their sessions and API tokens are revoked.",
+                u.username
+            );
             store.close().await;
         }
     }
@@ -361,7 +447,12 @@ async fn ensure_demo_admin(store: &Store) -> anyhow::Result<(Actor, Option<Zeroi
     }
 }
 
-async fn serve(db: DbArgs, listen: String, demo: bool, secure_cookies: bool) -> anyhow::Result<ExitCode> {
+async fn serve(
+    db: DbArgs,
+    listen: String,
+    demo: bool,
+    secure_cookies: bool,
+) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let store = open_store(&db, demo, demo).await?;
     let mut demo_login = None;
@@ -370,26 +461,56 @@ async fn serve(db: DbArgs, listen: String, demo: bool, secure_cookies: bool) -> 
         let (incidents, _, _) = store.counts().await?;
         if incidents == 0 {
             eprintln!("Generating demo records…");
-            let s = crate::demo::seed(&Access::new(store.clone(), actor.clone()), &crate::demo::DemoOptions { incidents: 300, seed: 2017 }).await?;
-            eprintln!("Demo data: {} incidents, {} persons, {} groups.", s.incidents, s.persons, s.groups);
+            let s = crate::demo::seed(
+                &Access::new(store.clone(), actor.clone()),
+                &crate::demo::DemoOptions {
+                    incidents: 300,
+                    seed: 2017,
+                },
+            )
+            .await?;
+            eprintln!(
+                "Demo data: {} incidents, {} persons, {} groups.",
+                s.incidents, s.persons, s.groups
+            );
         }
         let password = random_password();
-        store.reset_password(actor.user_id, password.clone()).await.map_err(explain)?;
+        store
+            .reset_password(actor.user_id, password.clone())
+            .await
+            .map_err(explain)?;
         demo_login = Some((actor.username, password));
     }
-    let app = vigil_web::router(store.clone(), vigil_web::WebConfig { secure_cookies, demo });
-    let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let app = vigil_web::router(
+        store.clone(),
+        vigil_web::WebConfig {
+            secure_cookies,
+            demo,
+        },
+    );
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
-    println!("Vigil is listening on http://{addr}/ (ready in {} ms)", started.elapsed().as_millis());
+    println!(
+        "Vigil is listening on http://{addr}/ (ready in {} ms)",
+        started.elapsed().as_millis()
+    );
     if let Some((user, password)) = &demo_login {
         let dir = db.data.clone().unwrap_or_else(|| PathBuf::from(DEMO_DIR));
         println!("DEMO MODE: synthetic data in {}; its key is kept in {} (never do this with real data).", dir.display(), dir.join(keys::DEMO_KEY_FILE).display());
-        println!("Log in at http://{addr}/login as {user} with password {}", password.as_str());
+        println!(
+            "Log in at http://{addr}/login as {user} with password {}",
+            password.as_str()
+        );
         println!("(the demo password is new at every start)");
     }
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -400,7 +521,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -408,4 +530,3 @@ async fn shutdown() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
-

@@ -44,7 +44,9 @@ pub fn choose(key_file: Option<&Path>, demo: bool) -> KeySource {
 
 fn parse_hex_key(text: &str, what: &str) -> anyhow::Result<Key> {
     let text = Zeroizing::new(text.trim().to_owned());
-    let bytes = Zeroizing::new(hex::decode(text.as_bytes()).with_context(|| format!("{what} is not hexadecimal"))?);
+    let bytes = Zeroizing::new(
+        hex::decode(text.as_bytes()).with_context(|| format!("{what} is not hexadecimal"))?,
+    );
     let arr: [u8; 32] = bytes
         .as_slice()
         .try_into()
@@ -78,12 +80,15 @@ pub fn load(source: &KeySource, data: &Path, creating: bool) -> anyhow::Result<K
                 );
             }
             let text = Zeroizing::new(
-                std::fs::read_to_string(path).with_context(|| format!("cannot read key file {}", path.display()))?,
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read key file {}", path.display()))?,
             );
             parse_hex_key(&text, &format!("key file {}", path.display()))
         }
         KeySource::Env => {
-            let v = Zeroizing::new(std::env::var(ENV_KEY).with_context(|| format!("{ENV_KEY} is not set"))?);
+            let v = Zeroizing::new(
+                std::env::var(ENV_KEY).with_context(|| format!("{ENV_KEY} is not set"))?,
+            );
             parse_hex_key(&v, ENV_KEY)
         }
         KeySource::Demo => {
@@ -100,7 +105,8 @@ pub fn load(source: &KeySource, data: &Path, creating: bool) -> anyhow::Result<K
         KeySource::Passphrase => {
             let salt_path = data.join(SALT_FILE);
             let salt = if salt_path.exists() {
-                std::fs::read(&salt_path).with_context(|| format!("cannot read {}", salt_path.display()))?
+                std::fs::read(&salt_path)
+                    .with_context(|| format!("cannot read {}", salt_path.display()))?
             } else if creating {
                 let mut s = vec![0u8; 16];
                 rand::rngs::OsRng.fill_bytes(&mut s);
@@ -114,7 +120,10 @@ pub fn load(source: &KeySource, data: &Path, creating: bool) -> anyhow::Result<K
             };
             let pass = match std::env::var(ENV_PASSPHRASE) {
                 Ok(p) => Zeroizing::new(p),
-                Err(_) => Zeroizing::new(rpassword::prompt_password("Vigil passphrase: ").context("cannot read the passphrase")?),
+                Err(_) => Zeroizing::new(
+                    rpassword::prompt_password("Vigil passphrase: ")
+                        .context("cannot read the passphrase")?,
+                ),
             };
             if creating && pass.chars().count() < 12 {
                 bail!("the passphrase must be at least 12 characters");
@@ -154,7 +163,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
     f.write_all(bytes)?;
     f.sync_all()?;
     Ok(())
@@ -188,7 +199,13 @@ mod tests {
 
     #[test]
     fn bad_keys_are_explained() {
-        assert!(parse_hex_key("zz", "x").unwrap_err().to_string().contains("hexadecimal"));
-        assert!(parse_hex_key("abcd", "x").unwrap_err().to_string().contains("64"));
+        assert!(parse_hex_key("zz", "x")
+            .unwrap_err()
+            .to_string()
+            .contains("hexadecimal"));
+        assert!(parse_hex_key("abcd", "x")
+            .unwrap_err()
+            .to_string()
+            .contains("64"));
     }
 }

@@ -18,7 +18,9 @@ use vigil_store::StoreError;
 
 use super::{page, respond, Layout};
 use crate::error::{WebError, WebResult};
-use crate::forms::{incident_fields, incident_input, status_options, vocab_options, Fields, IncidentFormView, Opt};
+use crate::forms::{
+    incident_fields, incident_input, status_options, vocab_options, Fields, IncidentFormView, Opt,
+};
 use crate::session::Ctx;
 use crate::AppState;
 
@@ -40,22 +42,34 @@ pub struct Labels {
 
 impl Labels {
     pub fn vt(&self, code: &str) -> String {
-        self.vocab.label(VocabKind::ViolationType, code, self.lang).to_owned()
+        self.vocab
+            .label(VocabKind::ViolationType, code, self.lang)
+            .to_owned()
     }
     pub fn pt(&self, code: &str) -> String {
-        self.vocab.label(VocabKind::PerpetratorType, code, self.lang).to_owned()
+        self.vocab
+            .label(VocabKind::PerpetratorType, code, self.lang)
+            .to_owned()
     }
     pub fn st(&self, code: &str) -> String {
-        self.vocab.label(VocabKind::SourceType, code, self.lang).to_owned()
+        self.vocab
+            .label(VocabKind::SourceType, code, self.lang)
+            .to_owned()
     }
     pub fn rel(&self, code: &str) -> String {
-        self.vocab.label(VocabKind::Reliability, code, self.lang).to_owned()
+        self.vocab
+            .label(VocabKind::Reliability, code, self.lang)
+            .to_owned()
     }
     pub fn sector(&self, code: &str) -> String {
-        self.vocab.label(VocabKind::BusinessSector, code, self.lang).to_owned()
+        self.vocab
+            .label(VocabKind::BusinessSector, code, self.lang)
+            .to_owned()
     }
     pub fn country(&self, a2: &str) -> String {
-        Countries::get().by_alpha2(a2).map_or_else(|| a2.to_owned(), |c| c.name(self.lang).to_owned())
+        Countries::get()
+            .by_alpha2(a2)
+            .map_or_else(|| a2.to_owned(), |c| c.name(self.lang).to_owned())
     }
 }
 
@@ -87,11 +101,29 @@ async fn list(ctx: Ctx, Query(f): Query<IncidentFilter>) -> Response {
         let any = || Some(ctx.t.get("any"));
         let pages = p.pages();
         page(&ListPage {
-            types: vocab_options(&vocab, VocabKind::ViolationType, lang, &f.violation_type, any()),
+            types: vocab_options(
+                &vocab,
+                VocabKind::ViolationType,
+                lang,
+                &f.violation_type,
+                any(),
+            ),
             statuses: status_options(&ctx.t, &f.status, true),
-            perpetrators: vocab_options(&vocab, VocabKind::PerpetratorType, lang, &f.perpetrator_type, any()),
+            perpetrators: vocab_options(
+                &vocab,
+                VocabKind::PerpetratorType,
+                lang,
+                &f.perpetrator_type,
+                any(),
+            ),
             sectors: vocab_options(&vocab, VocabKind::BusinessSector, lang, &f.sector, any()),
-            characteristics: vocab_options(&vocab, VocabKind::Characteristic, lang, &f.characteristic, any()),
+            characteristics: vocab_options(
+                &vocab,
+                VocabKind::Characteristic,
+                lang,
+                &f.characteristic,
+                any(),
+            ),
             year: f.year.map(|y| y.to_string()).unwrap_or_default(),
             prev: (p.page > 1).then(|| f.query_for_page(p.page - 1)),
             next: (p.page < pages).then(|| f.query_for_page(p.page + 1)),
@@ -112,12 +144,19 @@ async fn export_csv(ctx: Ctx, Query(f): Query<IncidentFilter>) -> Response {
     let r: WebResult<Response> = async {
         let list = ctx.access.export_incidents(&f).await?;
         let vocab = ctx.access.vocabularies().await?;
-        tracing::info!(user = ctx.access.actor().user_id, rows = list.len(), "export");
+        tracing::info!(
+            user = ctx.access.actor().user_id,
+            rows = list.len(),
+            "export"
+        );
         let body = crate::csv_export::incidents_csv(&list, &vocab, ctx.t.lang);
         Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"vigil-incidents.csv\""),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"vigil-incidents.csv\"",
+                ),
             ],
             body,
         )
@@ -151,7 +190,10 @@ async fn show(ctx: Ctx, Path(id): Path<Id>, Query(q): Query<ShowQuery>) -> Respo
         page(&ShowPage {
             independent: independent_sources(i.sources.iter().map(|s| s.origin.as_str())),
             can_write: ctx.access.can(Permission::Write),
-            labels: Labels { vocab, lang: ctx.t.lang },
+            labels: Labels {
+                vocab,
+                lang: ctx.t.lang,
+            },
             l: Layout::of(&ctx, "incidents"),
             saved: q.saved.is_some(),
             i,
@@ -173,13 +215,25 @@ struct FormPage {
     regions: Vec<String>,
 }
 
-fn render_form(ctx: &Ctx, f: Fields, errs: &FieldErrors, vocab: &Vocabularies, action: String, heading: String, extra: (bool, bool, Option<usize>)) -> WebResult<Response> {
+fn render_form(
+    ctx: &Ctx,
+    f: Fields,
+    errs: &FieldErrors,
+    vocab: &Vocabularies,
+    action: String,
+    heading: String,
+    extra: (bool, bool, Option<usize>),
+) -> WebResult<Response> {
     let regions = Countries::get()
         .resolve(f.get("country"))
         .map(|c| c.subdivisions.clone())
         .unwrap_or_default();
     let v = IncidentFormView::new(f, errs, vocab, &ctx.t, extra.0, extra.1, extra.2);
-    let status = if errs.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errs.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
     let html = FormPage {
         l: Layout::of(ctx, "incidents"),
         v,
@@ -201,7 +255,15 @@ async fn new_form(ctx: Ctx) -> Response {
         let vocab = ctx.access.vocabularies().await?;
         let mut f = Fields::default();
         f.set("status", "reported");
-        render_form(&ctx, f, &FieldErrors::default(), &vocab, "/incidents/new".into(), ctx.t.get("incident-new"), (false, false, None))
+        render_form(
+            &ctx,
+            f,
+            &FieldErrors::default(),
+            &vocab,
+            "/incidents/new".into(),
+            ctx.t.get("incident-new"),
+            (false, false, None),
+        )
     }
     .await;
     respond(&ctx, r)
@@ -219,7 +281,10 @@ fn intent(f: &Fields) -> Intent {
     match f.get("action") {
         "add_violation" => Intent::AddViolation,
         "add_source" => Intent::AddSource,
-        a => match a.strip_prefix("add_perpetrator_").and_then(|n| n.parse().ok()) {
+        a => match a
+            .strip_prefix("add_perpetrator_")
+            .and_then(|n| n.parse().ok())
+        {
             Some(n) => Intent::AddPerpetrator(n),
             None => Intent::Save,
         },
@@ -236,12 +301,20 @@ async fn read_form(ctx: &Ctx, f: &Fields) -> WebResult<(IncidentInput, FieldErro
             errs.add(c.field.clone(), "err-unknown-code", Some(c.code.clone()));
             continue;
         };
-        let idx = |s: &str| -> Option<usize> { s.split('[').nth(1)?.split(']').next()?.parse().ok() };
+        let idx =
+            |s: &str| -> Option<usize> { s.split('[').nth(1)?.split(']').next()?.parse().ok() };
         let Some(vi) = idx(&c.field) else { continue };
-        let Some(v) = input.violations.get_mut(vi) else { continue };
+        let Some(v) = input.violations.get_mut(vi) else {
+            continue;
+        };
         if c.field.ends_with(".victim") {
             v.victim = Some(party.victim);
-        } else if let Some(pj) = c.field.split("perpetrators[").nth(1).and_then(|s| s.split(']').next()?.parse::<usize>().ok()) {
+        } else if let Some(pj) = c
+            .field
+            .split("perpetrators[")
+            .nth(1)
+            .and_then(|s| s.split(']').next()?.parse::<usize>().ok())
+        {
             if let Some(p) = v.perpetrators.get_mut(pj) {
                 match party.victim {
                     VictimRef::Person(id) => p.person_id = Some(id),
@@ -260,22 +333,65 @@ async fn create(ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> Response 
         let heading = ctx.t.get("incident-new");
         let action = "/incidents/new".to_owned();
         match intent(&f) {
-            Intent::AddViolation => return render_form(&ctx, f, &FieldErrors::default(), &vocab, action, heading, (true, false, None)),
-            Intent::AddSource => return render_form(&ctx, f, &FieldErrors::default(), &vocab, action, heading, (false, true, None)),
-            Intent::AddPerpetrator(n) => return render_form(&ctx, f, &FieldErrors::default(), &vocab, action, heading, (false, false, Some(n))),
+            Intent::AddViolation => {
+                return render_form(
+                    &ctx,
+                    f,
+                    &FieldErrors::default(),
+                    &vocab,
+                    action,
+                    heading,
+                    (true, false, None),
+                )
+            }
+            Intent::AddSource => {
+                return render_form(
+                    &ctx,
+                    f,
+                    &FieldErrors::default(),
+                    &vocab,
+                    action,
+                    heading,
+                    (false, true, None),
+                )
+            }
+            Intent::AddPerpetrator(n) => {
+                return render_form(
+                    &ctx,
+                    f,
+                    &FieldErrors::default(),
+                    &vocab,
+                    action,
+                    heading,
+                    (false, false, Some(n)),
+                )
+            }
             Intent::Save => {}
         }
         let (input, mut errs) = read_form(&ctx, &f).await?;
         if errs.is_empty() {
             match ctx.access.create_incident(&input).await {
-                Ok(id) => return Ok(Redirect::to(&format!("/incidents/{id}?saved=1")).into_response()),
+                Ok(id) => {
+                    return Ok(Redirect::to(&format!("/incidents/{id}?saved=1")).into_response())
+                }
                 Err(StoreError::Invalid(e)) => errs = e,
                 Err(e) => return Err(e.into()),
             }
         } else if let Err(StoreError::Invalid(e)) = validate_only(&ctx, &input).await {
-            errs.0.extend(e.0.into_iter().filter(|x| !x.field.ends_with(".victim") || x.key != "err-required"));
+            errs.0.extend(
+                e.0.into_iter()
+                    .filter(|x| !x.field.ends_with(".victim") || x.key != "err-required"),
+            );
         }
-        render_form(&ctx, f, &errs, &vocab, action, heading, (false, false, None))
+        render_form(
+            &ctx,
+            f,
+            &errs,
+            &vocab,
+            action,
+            heading,
+            (false, false, None),
+        )
     }
     .await;
     respond(&ctx, r)
@@ -284,8 +400,15 @@ async fn create(ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> Response 
 /// Validate without saving, so that every error shows at once.
 async fn validate_only(ctx: &Ctx, input: &IncidentInput) -> Result<(), StoreError> {
     let (vocab, today) = ctx.access.rules_context().await?;
-    let rules = vigil_domain::validate::Rules { vocab: &vocab, today, may_override_verification: ctx.access.can(Permission::OverrideVerification) };
-    input.validate(&rules).map(|_| ()).map_err(StoreError::Invalid)
+    let rules = vigil_domain::validate::Rules {
+        vocab: &vocab,
+        today,
+        may_override_verification: ctx.access.can(Permission::OverrideVerification),
+    };
+    input
+        .validate(&rules)
+        .map(|_| ())
+        .map_err(StoreError::Invalid)
 }
 
 async fn edit_form(ctx: Ctx, Path(id): Path<Id>) -> Response {
@@ -295,35 +418,90 @@ async fn edit_form(ctx: Ctx, Path(id): Path<Id>) -> Response {
         }
         let i = ctx.access.incident(id).await?;
         let vocab = ctx.access.vocabularies().await?;
-        render_form(&ctx, incident_fields(&i), &FieldErrors::default(), &vocab, format!("/incidents/{id}/edit"), ctx.t.arg("incident-edit", &i.title), (false, false, None))
+        render_form(
+            &ctx,
+            incident_fields(&i),
+            &FieldErrors::default(),
+            &vocab,
+            format!("/incidents/{id}/edit"),
+            ctx.t.arg("incident-edit", &i.title),
+            (false, false, None),
+        )
     }
     .await;
     respond(&ctx, r)
 }
 
-async fn update(ctx: Ctx, Path(id): Path<Id>, Form(pairs): Form<Vec<(String, String)>>) -> Response {
+async fn update(
+    ctx: Ctx,
+    Path(id): Path<Id>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
     let r = async {
         let f = Fields::parse(pairs);
         let vocab = ctx.access.vocabularies().await?;
         let heading = ctx.t.arg("incident-edit", f.get("title"));
         let action = format!("/incidents/{id}/edit");
         match intent(&f) {
-            Intent::AddViolation => return render_form(&ctx, f, &FieldErrors::default(), &vocab, action, heading, (true, false, None)),
-            Intent::AddSource => return render_form(&ctx, f, &FieldErrors::default(), &vocab, action, heading, (false, true, None)),
-            Intent::AddPerpetrator(n) => return render_form(&ctx, f, &FieldErrors::default(), &vocab, action, heading, (false, false, Some(n))),
+            Intent::AddViolation => {
+                return render_form(
+                    &ctx,
+                    f,
+                    &FieldErrors::default(),
+                    &vocab,
+                    action,
+                    heading,
+                    (true, false, None),
+                )
+            }
+            Intent::AddSource => {
+                return render_form(
+                    &ctx,
+                    f,
+                    &FieldErrors::default(),
+                    &vocab,
+                    action,
+                    heading,
+                    (false, true, None),
+                )
+            }
+            Intent::AddPerpetrator(n) => {
+                return render_form(
+                    &ctx,
+                    f,
+                    &FieldErrors::default(),
+                    &vocab,
+                    action,
+                    heading,
+                    (false, false, Some(n)),
+                )
+            }
             Intent::Save => {}
         }
-        let version: i64 = f.get("version").parse().map_err(|_| WebError::BadRequest("version".into()))?;
+        let version: i64 = f
+            .get("version")
+            .parse()
+            .map_err(|_| WebError::BadRequest("version".into()))?;
         let (input, mut errs) = read_form(&ctx, &f).await?;
         if errs.is_empty() {
             match ctx.access.update_incident(id, version, &input).await {
-                Ok(()) => return Ok(Redirect::to(&format!("/incidents/{id}?saved=1")).into_response()),
+                Ok(()) => {
+                    return Ok(Redirect::to(&format!("/incidents/{id}?saved=1")).into_response())
+                }
                 Err(StoreError::Invalid(e)) => errs = e,
                 Err(StoreError::Conflict(_)) => errs.add("version", "err-conflict", None),
                 Err(e) => return Err(e.into()),
             }
         }
-        render_form(&ctx, f, &errs, &vocab, action, heading, (false, false, None))
+        render_form(
+            &ctx,
+            f,
+            &errs,
+            &vocab,
+            action,
+            heading,
+            (false, false, None),
+        )
     }
     .await;
     respond(&ctx, r)
@@ -342,7 +520,12 @@ async fn history(ctx: Ctx, Path(id): Path<Id>) -> Response {
     let r = async {
         let versions = ctx.access.history("incident", id).await?;
         let i = ctx.access.incident(id).await?;
-        page(&HistoryPage { l: Layout::of(&ctx, "incidents"), title: i.title, back: format!("/incidents/{id}"), versions })
+        page(&HistoryPage {
+            l: Layout::of(&ctx, "incidents"),
+            title: i.title,
+            back: format!("/incidents/{id}"),
+            versions,
+        })
     }
     .await;
     respond(&ctx, r)

@@ -38,7 +38,10 @@ pub fn routes(state: AppState) -> Router {
         .merge(admin::routes())
         .merge(account::routes())
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::session::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::session::guard,
+        ))
         .with_state(state)
 }
 
@@ -53,7 +56,13 @@ pub struct Layout {
 
 impl Layout {
     pub fn of(ctx: &Ctx, nav: &'static str) -> Self {
-        Layout { t: ctx.t.clone(), user: Some(ctx.session.user.clone()), csrf: ctx.csrf.clone(), demo: ctx.demo, nav }
+        Layout {
+            t: ctx.t.clone(),
+            user: Some(ctx.session.user.clone()),
+            csrf: ctx.csrf.clone(),
+            demo: ctx.demo,
+            nav,
+        }
     }
 }
 
@@ -99,7 +108,13 @@ pub fn respond(ctx: &Ctx, r: Result<Response, WebError>) -> Response {
 pub fn csrf_failure(lang: &'static str) -> Response {
     let t = I18n::new(lang);
     let p = MessagePage {
-        l: Layout { t: t.clone(), user: None, csrf: String::new(), demo: false, nav: "" },
+        l: Layout {
+            t: t.clone(),
+            user: None,
+            csrf: String::new(),
+            demo: false,
+            nav: "",
+        },
         title: t.get("csrf-title"),
         message: t.get("csrf-detail"),
         back: "/".into(),
@@ -120,7 +135,11 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 async fn stylesheet() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../../static/style.css")).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../static/style.css"),
+    )
+        .into_response()
 }
 
 async fn favicon() -> Response {
@@ -140,7 +159,13 @@ struct HomePage {
 async fn home(ctx: Ctx) -> Response {
     let r = async {
         let (incidents, persons, groups) = ctx.access.counts().await?;
-        page(&HomePage { l: Layout::of(&ctx, "home"), incidents, persons, groups, can_write: ctx.access.can(Permission::Write) })
+        page(&HomePage {
+            l: Layout::of(&ctx, "home"),
+            incidents,
+            persons,
+            groups,
+            can_write: ctx.access.can(Permission::Write),
+        })
     }
     .await;
     respond(&ctx, r)
@@ -170,21 +195,41 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-async fn login_form(State(state): State<AppState>, anon: AnonCtx, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+async fn login_form(
+    State(state): State<AppState>,
+    anon: AnonCtx,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
     if anon.info.as_ref().is_some_and(|i| i.session.is_some()) {
         return Redirect::to(&safe_next(&q.next)).into_response();
     }
     // A pre-session token for the login form (double-submit, SameSite=Strict cookie).
-    let pre = cookie(&headers, PRE_COOKIE).filter(|c| c.len() == 64 && c.chars().all(|c| c.is_ascii_hexdigit()));
+    let pre = cookie(&headers, PRE_COOKIE)
+        .filter(|c| c.len() == 64 && c.chars().all(|c| c.is_ascii_hexdigit()));
     let (token, set) = match pre {
         Some(t) => (t, None),
         None => {
             let t = random_hex();
-            (t.clone(), Some(set_cookie(PRE_COOKIE, &t, state.config.secure_cookies, None)))
+            (
+                t.clone(),
+                Some(set_cookie(
+                    PRE_COOKIE,
+                    &t,
+                    state.config.secure_cookies,
+                    None,
+                )),
+            )
         }
     };
     let p = LoginPage {
-        l: Layout { t: anon.t.clone(), user: None, csrf: token, demo: state.config.demo, nav: "" },
+        l: Layout {
+            t: anon.t.clone(),
+            user: None,
+            csrf: token,
+            demo: state.config.demo,
+            nav: "",
+        },
         failed: false,
         next: safe_next(&q.next),
         username: String::new(),
@@ -217,17 +262,24 @@ struct LoginForm {
 }
 
 async fn login(State(state): State<AppState>, anon: AnonCtx, Form(f): Form<LoginForm>) -> Response {
-    let user = state.store.verify_login(&f.username, Zeroizing::new(f.password)).await;
+    let user = state
+        .store
+        .verify_login(&f.username, Zeroizing::new(f.password))
+        .await;
     match user {
         Ok(Some(user)) => match state.store.create_session(user.id).await {
             Ok(token) => {
                 tracing::info!(user = user.id, "login");
                 let mut res = Redirect::to(&safe_next(&f.next)).into_response();
                 let h = res.headers_mut();
-                if let Ok(v) = set_cookie(SESSION_COOKIE, &token, state.config.secure_cookies, None).parse() {
+                if let Ok(v) =
+                    set_cookie(SESSION_COOKIE, &token, state.config.secure_cookies, None).parse()
+                {
                     h.append(header::SET_COOKIE, v);
                 }
-                if let Ok(v) = set_cookie(PRE_COOKIE, "", state.config.secure_cookies, Some(0)).parse() {
+                if let Ok(v) =
+                    set_cookie(PRE_COOKIE, "", state.config.secure_cookies, Some(0)).parse()
+                {
                     h.append(header::SET_COOKIE, v);
                 }
                 res
@@ -236,14 +288,28 @@ async fn login(State(state): State<AppState>, anon: AnonCtx, Form(f): Form<Login
         },
         Ok(None) => {
             tracing::info!("failed login");
-            let csrf = anon.info.as_ref().map(|i| i.csrf.clone()).unwrap_or_default();
+            let csrf = anon
+                .info
+                .as_ref()
+                .map(|i| i.csrf.clone())
+                .unwrap_or_default();
             let p = LoginPage {
-                l: Layout { t: anon.t.clone(), user: None, csrf, demo: state.config.demo, nav: "" },
+                l: Layout {
+                    t: anon.t.clone(),
+                    user: None,
+                    csrf,
+                    demo: state.config.demo,
+                    nav: "",
+                },
                 failed: true,
                 next: safe_next(&f.next),
                 username: f.username,
             };
-            (StatusCode::UNAUTHORIZED, Html(p.render().unwrap_or_default())).into_response()
+            (
+                StatusCode::UNAUTHORIZED,
+                Html(p.render().unwrap_or_default()),
+            )
+                .into_response()
         }
         Err(e) => WebError::from(e).into_response(),
     }

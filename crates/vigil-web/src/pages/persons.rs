@@ -431,7 +431,7 @@ async fn show(ctx: Ctx, Path(id): Path<Id>, Query(q): Query<SavedQuery>) -> Resp
                 lang: ctx.t.lang,
             },
             violations,
-            can_write: ctx.access.can(Permission::Write),
+            can_write: may_edit(&ctx),
             saved: q.saved.is_some(),
             p,
         })
@@ -616,9 +616,16 @@ async fn create(ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> Response 
     respond(&ctx, r)
 }
 
+/// May this user edit a stored person? Only if they also see the sensitive fields:
+/// otherwise the form would save them empty. (Every role that may write sees them
+/// today; this keeps it so if roles change.)
+fn may_edit(ctx: &Ctx) -> bool {
+    ctx.access.can(Permission::Write) && ctx.access.sees_sensitive()
+}
+
 async fn edit_form(ctx: Ctx, Path(id): Path<Id>) -> Response {
     let r = async {
-        if !ctx.access.can(Permission::Write) {
+        if !may_edit(&ctx) {
             return Err(WebError::Forbidden);
         }
         let p = ctx.access.person(id).await?;
@@ -643,9 +650,7 @@ async fn update(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let r = async {
-        // An editor who cannot see the sensitive fields would save them empty: refuse.
-        // (Every role that may write sees them today; this keeps it so.)
-        if !ctx.access.can(Permission::Write) || !ctx.access.sees_sensitive() {
+        if !may_edit(&ctx) {
             return Err(WebError::Forbidden);
         }
         let f = Fields::parse(pairs);

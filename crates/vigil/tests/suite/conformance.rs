@@ -1501,7 +1501,11 @@ async fn only_writers_write(db: TestDb) {
         forbidden(reader.update_incident(s.incident, 1, &input).await);
         forbidden(reader.create_person(&defender("Nope")).await);
         forbidden(reader.create_group(&organisation("Nope")).await);
-        forbidden(reader.import_batch(&[], &[(Vec::new(), input.clone())]).await);
+        forbidden(
+            reader
+                .import_batch(&[], &[(Vec::new(), input.clone())])
+                .await,
+        );
         forbidden(
             reader
                 .add_term(term(VocabKind::Sex, "other", "Other"))

@@ -675,7 +675,10 @@ async fn terms_added_by_a_failed_import_do_not_stay() {
         }],
         ..Default::default()
     };
-    let result = fx.admin.import_batch(std::slice::from_ref(&term), &[(Vec::new(), bad_row)]).await;
+    let result = fx
+        .admin
+        .import_batch(std::slice::from_ref(&term), &[(Vec::new(), bad_row)])
+        .await;
     assert!(matches!(result, Err(StoreError::Invalid(_))), "{result:?}");
     let vocab = fx.admin.vocabularies().await.unwrap();
     assert!(!vocab.contains(VocabKind::PerpetratorType, "ejercito"));

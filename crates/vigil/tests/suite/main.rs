@@ -2,7 +2,7 @@
 //! Modules: `support` (backends and fixtures), `conformance` (the storage story, run
 //! on SQLite and on PostgreSQL), `web` (the router in-process), `import` (CSV import).
 
-mod support;
 mod conformance;
-mod web;
 mod import;
+mod support;
+mod web;

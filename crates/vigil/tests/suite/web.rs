@@ -2,7 +2,12 @@
 //! incident form (adding rows, validation errors, saving), redaction for viewers on
 //! every page, language negotiation, history, export — and the at-rest canary test.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::HashMap;
 
@@ -32,23 +37,38 @@ pub struct Page {
 
 impl Page {
     pub fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     /// The value of the first hidden `csrf` field.
     pub fn csrf(&self) -> String {
-        let at = self.body.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+        let at = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .expect("a csrf field")
+            + 19;
         self.body[at..].split('"').next().unwrap().to_owned()
     }
 }
 
 impl Browser {
     pub fn new(db: &TestDb) -> Self {
-        Browser { app: vigil_web::router(db.store.clone(), WebConfig::default()), cookies: HashMap::new(), lang: None }
+        Browser {
+            app: vigil_web::router(db.store.clone(), WebConfig::default()),
+            cookies: HashMap::new(),
+            lang: None,
+        }
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     async fn send(&mut self, req: Request<Body>) -> Page {
@@ -66,7 +86,11 @@ impl Browser {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
@@ -91,7 +115,16 @@ impl Browser {
     pub async fn login(&mut self, username: &str, password: &str) -> Page {
         let form = self.get("/login").await;
         let csrf = form.csrf();
-        self.post("/login", &[("csrf", &csrf), ("username", username), ("password", password), ("next", "/")]).await
+        self.post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+        .await
     }
 
     pub fn has_session(&self) -> bool {
@@ -109,11 +142,20 @@ async fn signed_in(db: &TestDb, role: Role) -> Browser {
 }
 
 fn assert_security_headers(p: &Page) {
-    let h = |n: &str| p.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let h = |n: &str| {
+        p.headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
     let csp = h("content-security-policy");
     assert!(csp.contains("default-src 'none'"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"));
-    assert!(!csp.contains("unsafe-inline") && !csp.contains("http"), "{csp}");
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("http"),
+        "{csp}"
+    );
     assert_eq!(h("x-content-type-options"), "nosniff");
     assert_eq!(h("referrer-policy"), "no-referrer");
 }
@@ -122,11 +164,23 @@ fn assert_security_headers(p: &Page) {
 async fn every_response_carries_security_headers() {
     let db = support::sqlite().await;
     let mut anon = Browser::new(&db);
-    for path in ["/login", "/static/style.css", "/healthz", "/incidents", "/nowhere"] {
+    for path in [
+        "/login",
+        "/static/style.css",
+        "/healthz",
+        "/incidents",
+        "/nowhere",
+    ] {
         assert_security_headers(&anon.get(path).await);
     }
     let mut b = signed_in(&db, Role::Documenter).await;
-    for path in ["/", "/incidents", "/incidents/new", "/nowhere", "/incidents/999"] {
+    for path in [
+        "/",
+        "/incidents",
+        "/incidents/new",
+        "/nowhere",
+        "/incidents/999",
+    ] {
         assert_security_headers(&b.get(path).await);
     }
     let res = b.post("/logout", &[("csrf", "wrong")]).await;
@@ -166,27 +220,72 @@ async fn login_is_generic_on_failure_and_sets_a_strict_cookie() {
 
     // The login form itself is CSRF-protected (pre-session token).
     let _ = b.get("/login").await;
-    let res = b.post("/login", &[("username", &user.username), ("password", PASSWORD)]).await;
+    let res = b
+        .post(
+            "/login",
+            &[("username", &user.username), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(!b.has_session());
 
     let form = b.get("/login").await;
-    let res = b.post("/login", &[("csrf", &form.csrf()), ("username", &user.username), ("password", PASSWORD), ("next", "//evil.example/")]).await;
+    let res = b
+        .post(
+            "/login",
+            &[
+                ("csrf", &form.csrf()),
+                ("username", &user.username),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), "/", "an off-site next is ignored");
-    let set = res.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
-    let session = set.iter().find(|c| c.starts_with("vigil_session=")).expect("session cookie");
-    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
+    let set = res
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    let session = set
+        .iter()
+        .find(|c| c.starts_with("vigil_session="))
+        .expect("session cookie");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
 }
 
 #[tokio::test]
 async fn secure_deployments_use_host_prefixed_secure_cookies() {
     let db = support::sqlite().await;
     let user = db.user(Role::Viewer).await;
-    let mut b = Browser { app: vigil_web::router(db.store.clone(), WebConfig { secure_cookies: true, demo: false }), cookies: HashMap::new(), lang: None };
+    let mut b = Browser {
+        app: vigil_web::router(
+            db.store.clone(),
+            WebConfig {
+                secure_cookies: true,
+                demo: false,
+            },
+        ),
+        cookies: HashMap::new(),
+        lang: None,
+    };
     let res = b.login(&user.username, PASSWORD).await;
-    let set = res.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
-    assert!(set.iter().any(|c| c.starts_with("__Host-vigil_session=") && c.contains("Secure")), "{set:?}");
+    let set = res
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    assert!(
+        set.iter()
+            .any(|c| c.starts_with("__Host-vigil_session=") && c.contains("Secure")),
+        "{set:?}"
+    );
 }
 
 #[tokio::test]
@@ -208,7 +307,10 @@ async fn state_changes_without_the_csrf_token_are_refused_and_change_nothing() {
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     let mut forged = form.to_vec();
     forged.push(("csrf", "0000"));
-    assert_eq!(b.post("/incidents/new", &forged).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        b.post("/incidents/new", &forged).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(db.counts().await, before);
 }
 
@@ -231,7 +333,10 @@ async fn the_incident_form_works_without_javascript() {
     let mut fields: Vec<(&str, &str)> = vec![
         ("csrf", &csrf),
         ("title", "Indigenous land defender shot dead in Toribío"),
-        ("narrative", "Shot by two men on a motorbike near the river."),
+        (
+            "narrative",
+            "Shot by two men on a motorbike near the river.",
+        ),
         ("start_date", "2024-03-15"),
         ("country", "Colombia"),
         ("region", "cauca"),
@@ -253,20 +358,36 @@ async fn the_incident_form_works_without_javascript() {
     assert!(more.body.contains("Indigenous land defender shot dead"));
     let mut add_source = fields.clone();
     add_source.push(("action", "add_source"));
-    assert!(b.post("/incidents/new", &add_source).await.body.contains("name=\"s1_type\""));
+    assert!(b
+        .post("/incidents/new", &add_source)
+        .await
+        .body
+        .contains("name=\"s1_type\""));
 
     // Errors are shown beside their fields and nothing is saved.
     let before = db.counts().await;
     let mut bad = fields.clone();
     bad.retain(|(k, _)| *k != "start_date" && *k != "country");
-    bad.extend([("start_date", "2024-13-40"), ("country", "Atlantis"), ("v1_type", "death_threat"), ("v1_victim", "HRD-1999-9999"), ("action", "save")]);
+    bad.extend([
+        ("start_date", "2024-13-40"),
+        ("country", "Atlantis"),
+        ("v1_type", "death_threat"),
+        ("v1_victim", "HRD-1999-9999"),
+        ("action", "save"),
+    ]);
     let res = b.post("/incidents/new", &bad).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("aria-invalid=\"true\""));
     assert!(res.body.contains("is not a date"), "date error shown");
     assert!(res.body.contains("Unknown country"), "country error shown");
-    assert!(res.body.contains("HRD-1999-9999"), "unknown victim code named");
-    assert!(res.body.contains("Indigenous land defender"), "typed values kept");
+    assert!(
+        res.body.contains("HRD-1999-9999"),
+        "unknown victim code named"
+    );
+    assert!(
+        res.body.contains("Indigenous land defender"),
+        "typed values kept"
+    );
     assert_eq!(db.counts().await, before, "nothing saved");
 
     // Two violations (one against a group, month precision) and two sources: saved.
@@ -287,19 +408,41 @@ async fn the_incident_form_works_without_javascript() {
     let url = saved.location().split('?').next().unwrap().to_owned();
     let page = b.get(&url).await;
     assert_eq!(page.status, StatusCode::OK);
-    for expected in ["Cauca", "Killing", "Death threat", "2024-02", "Hired killers", "Radio Nasa Estéreo", "Shot by two men", victim.code.as_str(), "Efraín Yule", "UN reprisal", "2 independent sources"] {
-        assert!(page.body.contains(expected), "{expected} missing from the incident page");
+    for expected in [
+        "Cauca",
+        "Killing",
+        "Death threat",
+        "2024-02",
+        "Hired killers",
+        "Radio Nasa Estéreo",
+        "Shot by two men",
+        victim.code.as_str(),
+        "Efraín Yule",
+        "UN reprisal",
+        "2 independent sources",
+    ] {
+        assert!(
+            page.body.contains(expected),
+            "{expected} missing from the incident page"
+        );
     }
     assert_eq!(db.counts().await.0, before.0 + 1);
 
     // Edit: mark verified (two independent sources), which makes version 2.
     let edit = b.get(&format!("{url}/edit")).await;
     assert!(edit.body.contains("value=\"1\""), "version carried");
-    let mut verify: Vec<(String, String)> = fields.iter().filter(|(k, _)| *k != "status" && *k != "csrf").map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let mut verify: Vec<(String, String)> = fields
+        .iter()
+        .filter(|(k, _)| *k != "status" && *k != "csrf")
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     verify.push(("status".into(), "verified".into()));
     verify.push(("version".into(), "1".into()));
     verify.push(("csrf".into(), edit.csrf()));
-    let v: Vec<(&str, &str)> = verify.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let v: Vec<(&str, &str)> = verify
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     let res = b.post(&format!("{url}/edit"), &v).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let history = b.get(&format!("{url}/history")).await;
@@ -324,7 +467,12 @@ async fn viewers_never_see_sensitive_fields_on_any_page() {
     let s = support::seed(&a).await;
     let incident = a.incident(s.incident).await.unwrap();
     let narrative = incident.narrative.clone().unwrap();
-    let secret_word = narrative.split_whitespace().max_by_key(|w| w.len()).unwrap().trim_matches(|c: char| !c.is_alphanumeric()).to_owned();
+    let secret_word = narrative
+        .split_whitespace()
+        .max_by_key(|w| w.len())
+        .unwrap()
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_owned();
     let legal_name = s.person.legal_name.clone().unwrap();
 
     for role in [Role::Viewer, Role::Analyst] {
@@ -333,18 +481,30 @@ async fn viewers_never_see_sensitive_fields_on_any_page() {
             format!("/incidents/{}", s.incident),
             "/incidents".to_owned(),
             format!("/incidents?q={secret_word}"),
-            format!("/incidents?q={}", legal_name.split_whitespace().next().unwrap()),
+            format!(
+                "/incidents?q={}",
+                legal_name.split_whitespace().next().unwrap()
+            ),
             format!("/incidents/{}/history", s.incident),
             format!("/persons/{}", s.person.id),
             "/persons".to_owned(),
         ];
         for p in &pages {
             let page = b.get(p).await;
-            assert!(!page.body.contains(&narrative), "{role:?} sees the narrative on {p}");
-            assert!(!page.body.contains(&legal_name), "{role:?} sees the legal name on {p}");
+            assert!(
+                !page.body.contains(&narrative),
+                "{role:?} sees the narrative on {p}"
+            );
+            assert!(
+                !page.body.contains(&legal_name),
+                "{role:?} sees the legal name on {p}"
+            );
         }
         let hits = b.get(&format!("/incidents?q={secret_word}")).await;
-        assert!(!hits.body.contains(&incident.title), "{role:?} finds by a narrative word");
+        assert!(
+            !hits.body.contains(&incident.title),
+            "{role:?} finds by a narrative word"
+        );
         let export = b.get("/incidents.csv").await;
         if role == Role::Viewer {
             assert_eq!(export.status, StatusCode::FORBIDDEN);
@@ -357,8 +517,16 @@ async fn viewers_never_see_sensitive_fields_on_any_page() {
     }
     // The documenter does see them, and finds by them.
     let mut d = signed_in(&db, Role::Documenter).await;
-    assert!(d.get(&format!("/incidents/{}", s.incident)).await.body.contains(&narrative));
-    assert!(d.get(&format!("/incidents?q={secret_word}")).await.body.contains(&incident.title));
+    assert!(d
+        .get(&format!("/incidents/{}", s.incident))
+        .await
+        .body
+        .contains(&narrative));
+    assert!(d
+        .get(&format!("/incidents?q={secret_word}"))
+        .await
+        .body
+        .contains(&incident.title));
 }
 
 #[tokio::test]
@@ -370,7 +538,11 @@ async fn language_follows_the_browser_then_the_user_setting() {
     assert!(page.body.contains("<html lang=\"es\">"));
     assert!(page.body.contains("Incidentes"));
     b.lang = Some("en-GB");
-    assert!(b.get("/incidents").await.body.contains("<html lang=\"en\">"));
+    assert!(b
+        .get("/incidents")
+        .await
+        .body
+        .contains("<html lang=\"en\">"));
     let mut anon = Browser::new(&db);
     anon.lang = Some("es");
     assert!(anon.get("/login").await.body.contains("Entrar en Vigil"));
@@ -387,7 +559,13 @@ async fn csv_export_is_formula_safe() {
     let mut b = signed_in(&db, Role::Analyst).await;
     let csv = b.get("/incidents.csv").await;
     assert_eq!(csv.status, StatusCode::OK);
-    assert!(csv.headers.get(header::CONTENT_DISPOSITION).unwrap().to_str().unwrap().starts_with("attachment"));
+    assert!(csv
+        .headers
+        .get(header::CONTENT_DISPOSITION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
     assert!(csv.body.contains("'=HYPERLINK"), "{}", csv.body);
     assert!(csv.body.contains("'+57 300"));
 }
@@ -399,21 +577,40 @@ async fn nothing_entered_is_readable_in_the_data_directory() {
     let dir = tempfile::tempdir().unwrap();
     let clock = std::sync::Arc::new(vigil_domain::FixedClock::new(support::now()));
     let store = vigil_store::Store::open(
-        vigil_store::StoreConfig::Sqlite { path: dir.path().join("vigil.db"), key: zeroize::Zeroizing::new(rand::random()) },
+        vigil_store::StoreConfig::Sqlite {
+            path: dir.path().join("vigil.db"),
+            key: zeroize::Zeroizing::new(rand::random()),
+        },
         clock,
     )
     .await
     .unwrap();
     let user = store
-        .create_user(vigil_store::NewUser { username: "doc".into(), password: zeroize::Zeroizing::new(PASSWORD.into()), role: Role::Documenter, display_name: String::new(), language: String::new() })
+        .create_user(vigil_store::NewUser {
+            username: "doc".into(),
+            password: zeroize::Zeroizing::new(PASSWORD.into()),
+            role: Role::Documenter,
+            display_name: String::new(),
+            language: String::new(),
+        })
         .await
         .unwrap();
-    let canaries = ["CANARY-LEGALNAME-7f3a9", "CANARY-NARRATIVE-b41c2", "CANARY-TITLE-0d9e7", "CANARY-CONTACT-5a6b8", "CANARY-ORIGIN-e2f1c"];
+    let canaries = [
+        "CANARY-LEGALNAME-7f3a9",
+        "CANARY-NARRATIVE-b41c2",
+        "CANARY-TITLE-0d9e7",
+        "CANARY-CONTACT-5a6b8",
+        "CANARY-ORIGIN-e2f1c",
+    ];
     let a = vigil_store::Access::new(store.clone(), vigil_store::Actor::from(&user));
     let mut person = support::defender(canaries[0]);
     person.contacts = canaries[3].into();
     let p = a.create_person(&person).await.unwrap();
-    let mut b = Browser { app: vigil_web::router(store.clone(), WebConfig::default()), cookies: HashMap::new(), lang: None };
+    let mut b = Browser {
+        app: vigil_web::router(store.clone(), WebConfig::default()),
+        cookies: HashMap::new(),
+        lang: None,
+    };
     assert_eq!(b.login("doc", PASSWORD).await.status, StatusCode::SEE_OTHER);
     let csrf = b.get("/incidents/new").await.csrf();
     let res = b
@@ -436,7 +633,11 @@ async fn nothing_entered_is_readable_in_the_data_directory() {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     // Search indexes hold the words too: make sure they are written.
-    assert!(b.get("/incidents?q=CANARY").await.body.contains(canaries[2]));
+    assert!(b
+        .get("/incidents?q=CANARY")
+        .await
+        .body
+        .contains(canaries[2]));
     drop(b);
     drop(a);
     store.close().await;
@@ -445,11 +646,19 @@ async fn nothing_entered_is_readable_in_the_data_directory() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
         scanned += bytes.len();
-        assert!(!bytes.starts_with(b"SQLite format 3"), "{} is a plain SQLite file", path.display());
+        assert!(
+            !bytes.starts_with(b"SQLite format 3"),
+            "{} is a plain SQLite file",
+            path.display()
+        );
         for c in canaries {
             let lower = c.to_lowercase();
             for needle in [c.as_bytes(), lower.as_bytes()] {
-                assert!(!bytes.windows(needle.len()).any(|w| w == needle), "{c} readable in {}", path.display());
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle),
+                    "{c} readable in {}",
+                    path.display()
+                );
             }
         }
     }
