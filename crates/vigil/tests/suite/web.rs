@@ -664,3 +664,172 @@ async fn nothing_entered_is_readable_in_the_data_directory() {
     }
     assert!(scanned > 4096, "the database files were scanned");
 }
+
+/// Every page, as every role: the expected status, never a server error, small, and
+/// nothing referenced from another host.
+#[tokio::test]
+async fn every_page_answers_every_role_as_expected() {
+    let db = support::sqlite().await;
+    let a = db.access(Role::Documenter).await;
+    let s = support::seed(&a).await;
+    let (i, p, g) = (s.incident, s.person.id, s.group.id);
+    // (path, needs write, needs export, needs admin)
+    let pages: Vec<(String, bool, bool, bool)> = vec![
+        ("/".into(), false, false, false),
+        ("/incidents".into(), false, false, false),
+        (
+            "/incidents?q=cauca&country=CO&year=2024&status=verified".into(),
+            false,
+            false,
+            false,
+        ),
+        (format!("/incidents/{i}"), false, false, false),
+        (format!("/incidents/{i}/history"), false, false, false),
+        (format!("/incidents/{i}/edit"), true, false, false),
+        ("/incidents/new".into(), true, false, false),
+        ("/incidents.csv".into(), false, true, false),
+        ("/persons".into(), false, false, false),
+        (format!("/persons/{p}"), false, false, false),
+        (format!("/persons/{p}/history"), false, false, false),
+        (format!("/persons/{p}/edit"), true, false, false),
+        ("/persons/new".into(), true, false, false),
+        ("/groups".into(), false, false, false),
+        (format!("/groups/{g}"), false, false, false),
+        (format!("/groups/{g}/history"), false, false, false),
+        (format!("/groups/{g}/edit"), true, false, false),
+        ("/groups/new".into(), true, false, false),
+        ("/vocabularies".into(), false, false, false),
+        ("/admin/users".into(), false, false, true),
+        ("/account".into(), false, false, false),
+    ];
+    let css = Browser::new(&db).get("/static/style.css").await.body.len();
+    for role in Role::ALL {
+        let mut b = signed_in(&db, role).await;
+        for (path, write, export, admin) in &pages {
+            let allowed = (!write || role.can(vigil_domain::Permission::Write))
+                && (!export || role.can(vigil_domain::Permission::Export))
+                && (!admin || role == Role::Admin);
+            let page = b.get(path).await;
+            let want = if allowed {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(page.status, want, "{role:?} GET {path}");
+            if page
+                .headers
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|c| c.to_str().unwrap().starts_with("text/html"))
+            {
+                assert!(
+                    page.body.len() + css <= 30 * 1024,
+                    "{role:?} {path}: {} bytes of HTML + {css} of CSS",
+                    page.body.len()
+                );
+                for attr in [
+                    "src=\"http",
+                    "href=\"http",
+                    "src=\"//",
+                    "href=\"//",
+                    "url(http",
+                ] {
+                    assert!(
+                        !page.body.contains(attr),
+                        "{role:?} {path} references another host ({attr})"
+                    );
+                }
+                assert!(
+                    !page.body.contains("<script"),
+                    "{role:?} {path} carries a script"
+                );
+            }
+        }
+    }
+}
+
+/// Records created through the JSON API are as unreadable at rest as those from forms.
+#[tokio::test]
+async fn api_canaries_are_not_readable_at_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = vigil_store::Store::open(
+        vigil_store::StoreConfig::Sqlite {
+            path: dir.path().join("vigil.db"),
+            key: zeroize::Zeroizing::new(rand::random()),
+        },
+        std::sync::Arc::new(vigil_domain::FixedClock::new(support::now())),
+    )
+    .await
+    .unwrap();
+    let user = store
+        .create_user(vigil_store::NewUser {
+            username: "api".into(),
+            password: zeroize::Zeroizing::new(PASSWORD.into()),
+            role: Role::Documenter,
+            display_name: String::new(),
+            language: String::new(),
+        })
+        .await
+        .unwrap();
+    let (_, token) = store.create_api_token(user.id, "canary").await.unwrap();
+    let app = vigil_web::router(store.clone(), WebConfig::default());
+    let send = |method: &str, path: &str, body: serde_json::Value| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let canaries = [
+        "APICANARY-NAME-91ab",
+        "APICANARY-CONTACT-22cd",
+        "APICANARY-NARR-33ef",
+        "APICANARY-GROUP-44aa",
+        "APICANARY-ORIGIN-55bb",
+    ];
+    let res = app.clone().oneshot(send("POST", "/api/v1/persons", serde_json::json!({"kind": "defender", "legal_name": canaries[0], "contacts": canaries[1], "consent_publish": "no"}))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let person: serde_json::Value =
+        serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let res = app
+        .clone()
+        .oneshot(send(
+            "POST",
+            "/api/v1/groups",
+            serde_json::json!({"name": canaries[3], "group_type": "community"}),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let incident = serde_json::json!({
+        "title": "Detention at the checkpoint",
+        "narrative": canaries[2],
+        "start_date": "2025-06-01",
+        "country": "PH",
+        "status": "reported",
+        "violations": [{"violation_type": "arbitrary_detention", "victim": {"kind": "person", "id": person["id"]}}],
+        "sources": [{"source_type": "witness", "reliability": "high", "origin": canaries[4]}],
+    });
+    let res = app
+        .clone()
+        .oneshot(send("POST", "/api/v1/incidents", incident))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    drop(app);
+    store.close().await;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        for c in canaries {
+            for needle in [c.to_owned(), c.to_lowercase()] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "{c} readable in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
