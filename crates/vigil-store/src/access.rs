@@ -9,6 +9,7 @@ use vigil_domain::validate::Rules;
 use vigil_domain::vocab::{Term, VocabKind, Vocabularies};
 use vigil_domain::{Permission, Role};
 
+use crate::audit::{query_digest, Action, AuditEntry, AuditFilter, AuditRecord, AuditReport};
 use crate::auth::{ApiToken, NewUser, User};
 use crate::records::Upsert;
 use crate::{Result, Store, StoreError};
@@ -50,6 +51,11 @@ impl Access {
         &self.actor
     }
 
+    /// The store behind this view, for the account operations in `auth.rs`.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
     pub fn can(&self, p: Permission) -> bool {
         self.actor.role.can(p)
     }
@@ -69,6 +75,22 @@ impl Access {
 
     fn uid(&self) -> Option<Id> {
         Some(self.actor.user_id)
+    }
+
+    /// An audit entry by this actor.
+    fn entry(&self, action: Action, entity: &str) -> AuditEntry {
+        AuditEntry::new(action, entity).by(&self.actor)
+    }
+
+    /// Record a read of a sensitive record, if this actor sees its sensitive fields.
+    /// Fails (and so fails the read) if the entry cannot be written.
+    async fn audit_read(&self, entity: &str, id: Id) -> Result<()> {
+        if self.sees_sensitive() {
+            self.store
+                .audit(&self.entry(Action::Read, entity).id(id))
+                .await?;
+        }
+        Ok(())
     }
 
     /// The validation rules for this actor, today.
@@ -91,12 +113,19 @@ impl Access {
 
     pub async fn incidents(&self, f: &IncidentFilter) -> Result<Page<IncidentSummary>> {
         self.require(Permission::Read)?;
-        self.store.incidents(f, self.sees_sensitive()).await
+        let page = self.store.incidents(f, self.sees_sensitive()).await?;
+        if !f.q.trim().is_empty() {
+            let ids: Vec<Id> = page.items.iter().map(|i| i.id).collect();
+            let e = search_entry(self.entry(Action::Search, "incident"), &f.q, f, page.total);
+            self.store.audit(&e.with("ids", ids)).await?;
+        }
+        Ok(page)
     }
 
     pub async fn incident(&self, id: Id) -> Result<Incident> {
         self.require(Permission::Read)?;
         let mut i = self.store.incident(id).await?;
+        self.audit_read("incident", id).await?;
         if !self.sees_sensitive() {
             i.redact();
         }
@@ -107,7 +136,10 @@ impl Access {
         self.require(Permission::Write)?;
         let (vocab, today) = self.rules_context().await?;
         let valid = input.validate(&self.rules(&vocab, today))?;
-        self.store.create_incident(self.uid(), &valid).await
+        let audit = self.entry(Action::Create, "incident");
+        self.store
+            .create_incident(self.uid(), &valid, Some(audit))
+            .await
     }
 
     pub async fn update_incident(
@@ -119,8 +151,9 @@ impl Access {
         self.require(Permission::Write)?;
         let (vocab, today) = self.rules_context().await?;
         let valid = input.validate(&self.rules(&vocab, today))?;
+        let audit = self.entry(Action::Update, "incident");
         self.store
-            .update_incident(self.uid(), id, expected_version, &valid)
+            .update_incident(self.uid(), id, expected_version, &valid, Some(audit))
             .await
     }
 
@@ -131,6 +164,15 @@ impl Access {
             .store
             .incidents_full(f, self.sees_sensitive(), EXPORT_LIMIT)
             .await?;
+        let mut e = self
+            .entry(Action::Export, "incident")
+            .with("count", list.len())
+            .with("filters", filter_keys(f))
+            .with("sensitive", self.sees_sensitive());
+        if !f.q.trim().is_empty() {
+            e = e.with("q_sha256", query_digest(&f.q));
+        }
+        self.store.audit(&e).await?;
         if !self.sees_sensitive() {
             list.iter_mut().for_each(Incident::redact);
         }
@@ -153,6 +195,14 @@ impl Access {
     pub async fn party_by_code(&self, code: &str) -> Result<Option<PartyRef>> {
         self.require(Permission::Read)?;
         let mut p = self.store.party_by_code(code).await?;
+        // A person's legal name comes back with the code: that is a sensitive read.
+        if let Some(PartyRef {
+            victim: VictimRef::Person(id),
+            ..
+        }) = &p
+        {
+            self.audit_read("person", *id).await?;
+        }
         if !self.sees_sensitive() {
             if let Some(r) = p.as_mut() {
                 r.redact();
@@ -166,6 +216,21 @@ impl Access {
     pub async fn persons(&self, f: &PersonFilter) -> Result<Page<Person>> {
         self.require(Permission::Read)?;
         let mut page = self.store.persons(f, self.sees_sensitive()).await?;
+        let searched = !f.q.trim().is_empty();
+        // Every listed person's legal name is shown to readers of sensitive fields.
+        if searched || (self.sees_sensitive() && !page.items.is_empty()) {
+            let ids: Vec<Id> = page.items.iter().map(|p| p.id).collect();
+            let e = if searched {
+                search_entry(self.entry(Action::Search, "person"), &f.q, f, page.total)
+            } else {
+                self.entry(Action::List, "person")
+                    .with("filters", filter_keys(f))
+                    .with("total", page.total)
+            };
+            self.store
+                .audit(&e.with("page", page.page).with("ids", ids))
+                .await?;
+        }
         if !self.sees_sensitive() {
             page.items.iter_mut().for_each(Person::redact);
         }
@@ -175,6 +240,7 @@ impl Access {
     pub async fn person(&self, id: Id) -> Result<Person> {
         self.require(Permission::Read)?;
         let mut p = self.store.person(id).await?;
+        self.audit_read("person", id).await?;
         if !self.sees_sensitive() {
             p.redact();
         }
@@ -185,7 +251,10 @@ impl Access {
         self.require(Permission::Write)?;
         let (vocab, today) = self.rules_context().await?;
         let valid = input.validate(&self.rules(&vocab, today))?;
-        self.store.create_person(self.uid(), &valid).await
+        let audit = self.entry(Action::Create, "person");
+        self.store
+            .create_person(self.uid(), &valid, Some(audit))
+            .await
     }
 
     pub async fn update_person(
@@ -197,8 +266,9 @@ impl Access {
         self.require(Permission::Write)?;
         let (vocab, today) = self.rules_context().await?;
         let valid = input.validate(&self.rules(&vocab, today))?;
+        let audit = self.entry(Action::Update, "person");
         self.store
-            .update_person(self.uid(), id, expected_version, &valid)
+            .update_person(self.uid(), id, expected_version, &valid, Some(audit))
             .await
     }
 
@@ -223,7 +293,10 @@ impl Access {
         self.require(Permission::Write)?;
         let (vocab, today) = self.rules_context().await?;
         let valid = input.validate(&self.rules(&vocab, today))?;
-        self.store.create_group(self.uid(), &valid).await
+        let audit = self.entry(Action::Create, "group");
+        self.store
+            .create_group(self.uid(), &valid, Some(audit))
+            .await
     }
 
     pub async fn update_group(
@@ -235,8 +308,9 @@ impl Access {
         self.require(Permission::Write)?;
         let (vocab, today) = self.rules_context().await?;
         let valid = input.validate(&self.rules(&vocab, today))?;
+        let audit = self.entry(Action::Update, "group");
         self.store
-            .update_group(self.uid(), id, expected_version, &valid)
+            .update_group(self.uid(), id, expected_version, &valid, Some(audit))
             .await
     }
 
@@ -249,12 +323,14 @@ impl Access {
 
     pub async fn add_term(&self, term: Term) -> Result<()> {
         self.require(Permission::Administer)?;
-        self.store.add_term(term).await
+        let audit = self.entry(Action::TermAdd, "vocab_term");
+        self.store.add_term(term, Some(audit)).await
     }
 
     pub async fn delete_term(&self, kind: VocabKind, code: &str) -> Result<()> {
         self.require(Permission::Administer)?;
-        self.store.delete_term(kind, code).await
+        let audit = self.entry(Action::TermDelete, "vocab_term");
+        self.store.delete_term(kind, code, Some(audit)).await
     }
 
     pub async fn counts(&self) -> Result<(i64, i64, i64)> {
@@ -271,7 +347,11 @@ impl Access {
 
     pub async fn create_user(&self, new: NewUser) -> Result<User> {
         self.require(Permission::Administer)?;
-        self.store.create_user(new).await
+        let audit = self
+            .entry(Action::UserCreate, "user")
+            .with("username", new.username.trim().to_lowercase())
+            .with("role", new.role.code());
+        self.store.create_user(new, Some(audit)).await
     }
 
     pub async fn set_user_disabled(&self, id: Id, disabled: bool) -> Result<()> {
@@ -279,7 +359,15 @@ impl Access {
         if id == self.actor.user_id && disabled {
             return Err(StoreError::Forbidden);
         }
-        self.store.set_user_disabled(id, disabled).await
+        let action = if disabled {
+            Action::UserDisable
+        } else {
+            Action::UserEnable
+        };
+        let audit = self.entry(action, "user");
+        self.store
+            .set_user_disabled(id, disabled, Some(audit))
+            .await
     }
 
     pub async fn set_user_role(&self, id: Id, role: Role) -> Result<()> {
@@ -287,7 +375,10 @@ impl Access {
         if id == self.actor.user_id {
             return Err(StoreError::Forbidden);
         }
-        self.store.set_user_role(id, role).await
+        let audit = self
+            .entry(Action::UserRole, "user")
+            .with("role", role.code());
+        self.store.set_user_role(id, role, Some(audit)).await
     }
 
     /// Every user may set their own interface language.
@@ -303,11 +394,19 @@ impl Access {
     }
 
     pub async fn create_own_api_token(&self, name: &str) -> Result<(ApiToken, String)> {
-        self.store.create_api_token(self.actor.user_id, name).await
+        let audit = self
+            .entry(Action::TokenCreate, "api_token")
+            .with("name", name.trim());
+        self.store
+            .create_api_token(self.actor.user_id, name, Some(audit))
+            .await
     }
 
     pub async fn revoke_own_api_token(&self, id: Id) -> Result<()> {
-        self.store.revoke_api_token(self.actor.user_id, id).await
+        let audit = self.entry(Action::TokenRevoke, "api_token");
+        self.store
+            .revoke_api_token(self.actor.user_id, id, Some(audit))
+            .await
     }
 
     // ---------------------------------------------------------------- import
@@ -387,9 +486,76 @@ impl Access {
                 Upsert::Unchanged => counts.unchanged += 1,
             }
         }
+        // One entry for the batch, committed with it; each record's version names
+        // the importer too.
+        let terms: Vec<String> = new_terms
+            .iter()
+            .map(|t| format!("{}:{}", t.kind.code(), t.code))
+            .collect();
+        let e = self
+            .entry(Action::Import, "incident")
+            .with("rows", rows.len())
+            .with("created", counts.created)
+            .with("updated", counts.updated)
+            .with("unchanged", counts.unchanged)
+            .with("new_terms", terms);
+        self.store.audit_in(&mut tx, &e).await?;
         tx.commit().await?;
         Ok(counts)
     }
+
+    // ---------------------------------------------------------------- audit log
+
+    /// One page of the audit log, newest first (administrators only).
+    pub async fn audit_log(&self, f: &AuditFilter, page: u32) -> Result<Page<AuditRecord>> {
+        self.require(Permission::Administer)?;
+        self.store.audit_entries(f, page).await
+    }
+
+    /// The audit log for export, newest first; the export is itself recorded.
+    pub async fn export_audit_log(&self, f: &AuditFilter) -> Result<Vec<AuditRecord>> {
+        self.require(Permission::Administer)?;
+        let list = self.store.audit_export(f, EXPORT_LIMIT).await?;
+        let e = self
+            .entry(Action::Export, "audit_log")
+            .with("count", list.len());
+        self.store.audit(&e).await?;
+        Ok(list)
+    }
+
+    /// Verify the audit log's hash chain (administrators only).
+    pub async fn verify_audit(&self) -> Result<AuditReport> {
+        self.require(Permission::Administer)?;
+        self.store.verify_audit().await
+    }
+}
+
+/// The names of the filters a search or export used (never their values: a region or
+/// a query can name someone).
+fn filter_keys<F: serde::Serialize>(f: &F) -> Vec<String> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(f) else {
+        return Vec::new();
+    };
+    map.into_iter()
+        .filter(|(k, v)| {
+            k != "q"
+                && k != "page"
+                && match v {
+                    serde_json::Value::String(s) => !s.trim().is_empty(),
+                    serde_json::Value::Null => false,
+                    _ => true,
+                }
+        })
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// A search entry: the SHA-256 of the query (never its text), the filters used and
+/// how many records matched.
+fn search_entry<F: serde::Serialize>(e: AuditEntry, q: &str, f: &F, total: i64) -> AuditEntry {
+    e.with("q_sha256", query_digest(q))
+        .with("filters", filter_keys(f))
+        .with("total", total)
 }
 
 /// What an import did.

@@ -233,15 +233,35 @@ pub(crate) struct Migration {
     pub sql: &'static str,
 }
 
-pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_core",
-    sql: include_str!("../migrations/sqlite/0001_core.sql"),
-}];
+pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_core",
+        sql: include_str!("../migrations/sqlite/0001_core.sql"),
+    },
+    Migration {
+        name: "0002_audit",
+        sql: include_str!("../migrations/sqlite/0002_audit.sql"),
+    },
+    Migration {
+        name: "0003_auth",
+        sql: include_str!("../migrations/sqlite/0003_auth.sql"),
+    },
+];
 
-pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_core",
-    sql: include_str!("../migrations/postgres/0001_core.sql"),
-}];
+pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_core",
+        sql: include_str!("../migrations/postgres/0001_core.sql"),
+    },
+    Migration {
+        name: "0002_audit",
+        sql: include_str!("../migrations/postgres/0002_audit.sql"),
+    },
+    Migration {
+        name: "0003_auth",
+        sql: include_str!("../migrations/postgres/0003_auth.sql"),
+    },
+];
 
 /// Split a migration script into statements. Statements end with `;` at the end of a
 /// line; `--` comment lines are dropped. (Migrations are ours, so this is enough.)

@@ -7,11 +7,13 @@
 //! handle is a [`StoreError`]. Bound values never appear in error messages or logs.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod backend;
 mod lookup;
 pub mod postgres;
 pub mod records;
+pub mod snapshot;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -62,6 +64,8 @@ pub struct Store {
     pub(crate) db: Arc<dyn Backend>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) hash_limit: Arc<tokio::sync::Semaphore>,
+    /// Session lifetimes, required second factor, hash cost (see `auth::AuthPolicy`).
+    pub(crate) policy: Arc<auth::AuthPolicy>,
 }
 
 impl Store {
@@ -84,6 +88,7 @@ impl Store {
             db,
             clock,
             hash_limit: Arc::new(tokio::sync::Semaphore::new(auth::MAX_CONCURRENT_HASHES)),
+            policy: Arc::new(auth::AuthPolicy::default()),
         };
         store.install_builtin_vocabularies().await?;
         Ok(store)
@@ -95,6 +100,13 @@ impl Store {
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// The engine underneath, for tests that must reach past the store (tampering
+    /// with the audit log as an insider would). Not for application code.
+    #[doc(hidden)]
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.db
     }
 
     pub(crate) fn now_text(&self) -> String {

@@ -14,6 +14,7 @@ use vigil_domain::search::{IncidentFilter, Page, PersonFilter, PAGE_SIZE};
 use vigil_domain::validate::{FieldErrors, ValidIncident, ValidPerson};
 use vigil_domain::vocab::{self, Term, TermAttrs, VocabKind, Vocabularies};
 
+use crate::audit::AuditEntry;
 use crate::backend::{Dialect, Row, Tx, Val};
 use crate::{parse_time, Result, Store, StoreError};
 
@@ -196,9 +197,13 @@ impl Store {
     }
 
     /// Add a term to a vocabulary. Codes are stable, so an existing code is refused.
-    pub async fn add_term(&self, term: Term) -> Result<()> {
+    pub async fn add_term(&self, term: Term, audit: Option<AuditEntry>) -> Result<()> {
         let mut tx = self.db.begin().await?;
         self.insert_term_in(&mut tx, &term).await?;
+        if let Some(a) = audit {
+            self.audit_in(&mut tx, &term_entry(a, term.kind, &term.code))
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -244,7 +249,12 @@ impl Store {
     }
 
     /// Remove an administrator's term. Built-in terms and terms in use are refused.
-    pub async fn delete_term(&self, kind: VocabKind, code: &str) -> Result<()> {
+    pub async fn delete_term(
+        &self,
+        kind: VocabKind,
+        code: &str,
+        audit: Option<AuditEntry>,
+    ) -> Result<()> {
         let rows = self
             .db
             .query(
@@ -301,6 +311,9 @@ impl Store {
             &[kind.code().into(), code.into(), false.into()],
         )
         .await?;
+        if let Some(a) = audit {
+            self.audit_in(&mut tx, &term_entry(a, kind, code)).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -315,7 +328,7 @@ impl Store {
         version: i64,
         user: Option<Id>,
         snapshot: &Value,
-    ) -> Result<()> {
+    ) -> Result<Vec<String>> {
         let prev = tx
             .query(
                 "SELECT snapshot FROM versions WHERE entity = $1 AND entity_id = $2 ORDER BY version DESC LIMIT 1",
@@ -339,7 +352,7 @@ impl Store {
             ],
         )
         .await?;
-        Ok(())
+        Ok(changed)
     }
 
     /// Every version of a record, newest first.
@@ -395,7 +408,12 @@ impl Store {
 
     // ------------------------------------------------------------ groups
 
-    pub async fn create_group(&self, user: Option<Id>, g: &GroupInput) -> Result<Group> {
+    pub async fn create_group(
+        &self,
+        user: Option<Id>,
+        g: &GroupInput,
+        audit: Option<AuditEntry>,
+    ) -> Result<Group> {
         let mut tx = self.db.begin().await?;
         let code = self.next_code(&mut tx, GROUP_CODE_PREFIX).await?;
         let now = self.now_text();
@@ -409,6 +427,8 @@ impl Store {
         let id = rows.first().map(|r| r.int(0)).ok_or(StoreError::NotFound)?;
         self.record_version(&mut tx, "group", id, 1, user, &group_snapshot(g))
             .await?;
+        self.audit_opt_in(&mut tx, versioned(audit, 1, None), id)
+            .await?;
         tx.commit().await?;
         self.group(id).await
     }
@@ -419,6 +439,7 @@ impl Store {
         id: Id,
         expected_version: i64,
         g: &GroupInput,
+        audit: Option<AuditEntry>,
     ) -> Result<Group> {
         let mut tx = self.db.begin().await?;
         let version = self
@@ -429,10 +450,13 @@ impl Store {
             &[g.name.clone().into(), g.group_type.clone().into(), Some(g.country.clone()).filter(|c| !c.is_empty()).into(), g.description.clone().into(), (version + 1).into(), self.now_text().into(), id.into()],
         )
         .await?;
-        self.record_version(&mut tx, "group", id, version + 1, user, &group_snapshot(g))
+        let changed = self
+            .record_version(&mut tx, "group", id, version + 1, user, &group_snapshot(g))
             .await?;
         // Group names are searchable in incidents that name the group.
         self.reindex_incidents_of(&mut tx, "victim_group_id", id)
+            .await?;
+        self.audit_opt_in(&mut tx, versioned(audit, version + 1, Some(changed)), id)
             .await?;
         tx.commit().await?;
         self.group(id).await
@@ -513,9 +537,16 @@ impl Store {
 
     // ------------------------------------------------------------ persons
 
-    pub async fn create_person(&self, user: Option<Id>, p: &ValidPerson) -> Result<Person> {
+    pub async fn create_person(
+        &self,
+        user: Option<Id>,
+        p: &ValidPerson,
+        audit: Option<AuditEntry>,
+    ) -> Result<Person> {
         let mut tx = self.db.begin().await?;
         let id = self.insert_person(&mut tx, user, p).await?;
+        self.audit_opt_in(&mut tx, versioned(audit, 1, None), id)
+            .await?;
         tx.commit().await?;
         self.person(id).await
     }
@@ -625,6 +656,7 @@ impl Store {
         id: Id,
         expected_version: i64,
         p: &ValidPerson,
+        audit: Option<AuditEntry>,
     ) -> Result<Person> {
         let mut tx = self.db.begin().await?;
         let version = self
@@ -666,16 +698,19 @@ impl Store {
             &format!("{} {}", p0.legal_name, p0.contacts),
         )
         .await?;
-        self.record_version(
-            &mut tx,
-            "person",
-            id,
-            version + 1,
-            user,
-            &person_snapshot(p0),
-        )
-        .await?;
+        let changed = self
+            .record_version(
+                &mut tx,
+                "person",
+                id,
+                version + 1,
+                user,
+                &person_snapshot(p0),
+            )
+            .await?;
         self.reindex_incidents_of(&mut tx, "victim_person_id", id)
+            .await?;
+        self.audit_opt_in(&mut tx, versioned(audit, version + 1, Some(changed)), id)
             .await?;
         tx.commit().await?;
         self.person(id).await
@@ -875,9 +910,16 @@ impl Store {
         Ok(e.into_result(())?)
     }
 
-    pub async fn create_incident(&self, user: Option<Id>, inc: &ValidIncident) -> Result<Id> {
+    pub async fn create_incident(
+        &self,
+        user: Option<Id>,
+        inc: &ValidIncident,
+        audit: Option<AuditEntry>,
+    ) -> Result<Id> {
         let mut tx = self.db.begin().await?;
         let id = self.insert_incident(&mut tx, user, inc).await?;
+        self.audit_opt_in(&mut tx, versioned(audit, 1, None), id)
+            .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -1025,16 +1067,24 @@ impl Store {
         id: Id,
         expected_version: i64,
         inc: &ValidIncident,
+        audit: Option<AuditEntry>,
     ) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        self.replace_incident(&mut tx, user, id, Some(expected_version), inc)
-            .await?;
+        // An edit that changes nothing makes no version, and no entry.
+        if let Some((version, changed)) = self
+            .replace_incident(&mut tx, user, id, Some(expected_version), inc)
+            .await?
+        {
+            self.audit_opt_in(&mut tx, versioned(audit, version, Some(changed)), id)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
 
     /// Replace an incident's content; with `expected_version` the edit must start from
-    /// the current version. Returns false when nothing changed (no new version).
+    /// the current version. Returns the new version and the names of the fields that
+    /// changed, or `None` when nothing changed (no new version).
     pub(crate) async fn replace_incident(
         &self,
         tx: &mut Box<dyn Tx>,
@@ -1042,7 +1092,7 @@ impl Store {
         id: Id,
         expected_version: Option<i64>,
         inc: &ValidIncident,
-    ) -> Result<bool> {
+    ) -> Result<Option<(i64, Vec<String>)>> {
         let rows = tx
             .query(
                 &format!(
@@ -1079,7 +1129,7 @@ impl Store {
             .as_ref()
             == Some(&snapshot)
         {
-            return Ok(false);
+            return Ok(None);
         }
         self.check_parties(tx, inc).await?;
         let mut args = incident_args(inc, user, self.now_text());
@@ -1095,9 +1145,10 @@ impl Store {
         .await?;
         self.write_incident_children(tx, id, inc).await?;
         self.reindex_incident(tx, id).await?;
-        self.record_version(tx, "incident", id, version + 1, user, &snapshot)
+        let changed = self
+            .record_version(tx, "incident", id, version + 1, user, &snapshot)
             .await?;
-        Ok(true)
+        Ok(Some((version + 1, changed)))
     }
 
     pub async fn incident_id_by_external(&self, external_id: &str) -> Result<Option<Id>> {
@@ -1425,7 +1476,11 @@ impl Store {
                 .await
                 .map(|_| Upsert::Created),
             Some(r) => {
-                if self.replace_incident(tx, user, r.int(0), None, inc).await? {
+                if self
+                    .replace_incident(tx, user, r.int(0), None, inc)
+                    .await?
+                    .is_some()
+                {
                     Ok(Upsert::Updated)
                 } else {
                     Ok(Upsert::Unchanged)
@@ -1459,6 +1514,27 @@ impl Store {
     pub async fn begin(&self) -> Result<Box<dyn Tx>> {
         Ok(self.db.begin().await?)
     }
+}
+
+/// An audit entry about a record version: its number and, for an edit, the names
+/// (never the values) of the fields that changed.
+fn versioned(
+    audit: Option<AuditEntry>,
+    version: i64,
+    changed: Option<Vec<String>>,
+) -> Option<AuditEntry> {
+    audit.map(|a| {
+        let a = a.with("version", version);
+        match changed {
+            Some(c) => a.with("changed", c),
+            None => a,
+        }
+    })
+}
+
+/// An audit entry about a vocabulary term.
+fn term_entry(a: AuditEntry, kind: VocabKind, code: &str) -> AuditEntry {
+    a.with("kind", kind.code()).with("code", code)
 }
 
 /// A victim as (person id, group id), to count distinct victims.

@@ -29,6 +29,9 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Show the demo banner.
     pub demo: bool,
+    /// A reverse proxy whose `X-Forwarded-For` names the client (for login throttling).
+    /// Without it, the client is the connection's peer.
+    pub trusted_proxy: Option<std::net::IpAddr>,
 }
 
 /// Shared state. The store is private to this crate's session and API middleware;

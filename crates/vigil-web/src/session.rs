@@ -5,10 +5,15 @@
 //!   token bound to its session (or, before login, the pre-session cookie's token) in
 //!   a `csrf` form field; otherwise it is refused with 403 and nothing runs.
 //!
+//! - a session whose user must have a second factor and has none (the instance
+//!   requires one for their role) reaches only the enrolment pages and sign-out.
+//!
 //! Handlers then take a [`Ctx`], which holds the user's [`Access`] and language.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{FromRequestParts, Request, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
@@ -24,10 +29,18 @@ use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "vigil_session";
 pub const PRE_COOKIE: &str = "vigil_pre";
+/// The half-signed-in login between password and second factor (5 minutes).
+pub const CHALLENGE_COOKIE: &str = "vigil_2fa";
 
 /// Paths served without a session.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/login" | "/healthz" | "/favicon.ico") || path.starts_with("/static/")
+    matches!(path, "/login" | "/login/2fa" | "/healthz" | "/favicon.ico")
+        || path.starts_with("/static/")
+}
+
+/// Paths open to a session that must enrol a second factor before anything else.
+fn is_enrolment(path: &str) -> bool {
+    path == "/logout" || path == "/account/2fa" || path.starts_with("/account/2fa/")
 }
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -92,6 +105,11 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .or_else(|| pre.clone())
         .unwrap_or_default();
 
+    if session.as_ref().is_some_and(|s| s.must_enrol) && !is_public(&path) && !is_enrolment(&path) {
+        tracing::debug!(path = %path, "second factor required first");
+        return Redirect::to("/account/2fa").into_response();
+    }
+
     if session.is_none() && !is_public(&path) {
         if parts.method == Method::GET || parts.method == Method::HEAD {
             let next_path = parts
@@ -139,6 +157,49 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
         .into_iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
+}
+
+/// The client's address: the connection's peer, or — only when the peer is the
+/// configured trusted proxy — the last address in `X-Forwarded-For` (the one that proxy
+/// appended). `None` when the server was not started with connection info (tests).
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientIp(client_ip(
+            peer,
+            &parts.headers,
+            state.config.trusted_proxy,
+        )))
+    }
+}
+
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    proxy: Option<IpAddr>,
+) -> Option<IpAddr> {
+    let peer = peer?;
+    if proxy != Some(peer) {
+        return Some(peer);
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| v.trim().parse().ok())
+        .or(Some(peer))
 }
 
 /// A signed-in request: the user's access to records, language and CSRF token.
@@ -194,5 +255,43 @@ impl FromRequestParts<AppState> for AnonCtx {
             info,
             t: I18n::new(lang),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn forwarded_for_counts_only_from_the_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let client: IpAddr = "198.51.100.7".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "203.0.113.9, 198.51.100.7".parse().unwrap(),
+        );
+        assert_eq!(client_ip(Some(proxy), &h, Some(proxy)), Some(client));
+        // Anyone else's header is ignored: the peer is the client.
+        let other: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(client_ip(Some(other), &h, Some(proxy)), Some(other));
+        assert_eq!(client_ip(Some(proxy), &h, None), Some(proxy));
+        assert_eq!(
+            client_ip(Some(proxy), &HeaderMap::new(), Some(proxy)),
+            Some(proxy)
+        );
+        assert_eq!(client_ip(None, &h, Some(proxy)), None);
+    }
+
+    #[test]
+    fn enrolment_opens_only_its_own_pages() {
+        assert!(is_enrolment("/account/2fa"));
+        assert!(is_enrolment("/account/2fa/qr.svg"));
+        assert!(is_enrolment("/logout"));
+        assert!(!is_enrolment("/account"));
+        assert!(!is_enrolment("/account/2fa-x"));
+        assert!(!is_enrolment("/incidents"));
+        assert!(is_public("/login/2fa"));
     }
 }

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `init`, `user`, `import`, `demo`. Every command that
+//! The command line: `serve`, `init`, `user`, `import`, `demo`, `backup`, `restore`,
+//! `audit verify`. Every command that
 //! touches data opens the store the same way (`--data DIR` for the embedded encrypted
 //! SQLite, or `--database-url postgres://…`), and refuses anything it cannot recognise.
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use vigil_domain::{Role, SystemClock};
+use vigil_store::audit::{Action, AuditEntry};
 use vigil_store::{Access, Actor, NewUser, Store, StoreConfig};
 
 use crate::keys;
@@ -57,6 +59,13 @@ enum Command {
         /// Mark cookies `Secure` (set this when Vigil is behind HTTPS).
         #[arg(long, env = "VIGIL_SECURE_COOKIES")]
         secure_cookies: bool,
+        #[command(flatten)]
+        auth: crate::signin::AuthArgs,
+    },
+    /// End every session and revoke every API token at once (a raid, a lost laptop).
+    Lockdown {
+        #[command(flatten)]
+        db: DbArgs,
     },
     /// Set up a new instance: encrypted database and first administrator.
     Init {
@@ -70,6 +79,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// The tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
     /// Import incidents from a CSV file (see docs/import.md).
     Import {
@@ -92,6 +106,30 @@ enum Command {
         as_user: Option<String>,
         /// The CSV file.
         file: PathBuf,
+    },
+    /// Write one encrypted, self-verifying archive of a data directory (safe while
+    /// the server runs); `vigil backup verify --in FILE` checks an archive.
+    #[command(args_conflicts_with_subcommands = true)]
+    Backup {
+        #[command(subcommand)]
+        command: Option<BackupCommand>,
+        #[command(flatten)]
+        db: DbArgs,
+        /// The archive to write (never overwritten).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Restore an archive into a new or empty data directory, after verifying all of it.
+    Restore {
+        /// The archive.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// The directory to restore into: new, or empty.
+        #[arg(long)]
+        data: PathBuf,
+        /// File holding the master key the backup was made with.
+        #[arg(long, env = "VIGIL_KEY_FILE")]
+        key_file: Option<PathBuf>,
     },
     /// Fill a database with synthetic demo records.
     Demo {
@@ -127,6 +165,26 @@ enum UserCommand {
         db: DbArgs,
         username: String,
     },
+    /// Remove a user's two-factor authentication (a lost phone) and end their sessions.
+    #[command(name = "reset-2fa")]
+    Reset2fa {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BackupCommand {
+    /// Decrypt and check every chunk and every entry of an archive; write nothing.
+    Verify {
+        /// The archive.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// File holding the master key the backup was made with.
+        #[arg(long, env = "VIGIL_KEY_FILE")]
+        key_file: Option<PathBuf>,
+    },
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -140,6 +198,15 @@ enum EncodingArg {
         alias = "windows-1252"
     )]
     Latin1,
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Check the audit log's hash chain; report the first broken link (exit code 2).
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -217,7 +284,7 @@ pub async fn open_store(db: &DbArgs, demo: bool, creating: bool) -> anyhow::Resu
     }
     let source = keys::choose(db.key_file.as_deref(), demo);
     let master = keys::load(&source, &data, creating)?;
-    let key = keys::subkey(&master, "vigil sqlcipher v1");
+    let key = keys::subkey(&master, keys::SQLCIPHER_LABEL);
     Store::open(StoreConfig::Sqlite { path: file, key }, clock)
         .await
         .with_context(|| format!("cannot open the database in {}", data.display()))
@@ -276,7 +343,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             demo,
             secure_cookies,
-        } => serve(db, listen, demo, secure_cookies).await,
+            auth,
+        } => serve(db, listen, demo, secure_cookies, auth).await,
+        Command::Lockdown { db } => crate::signin::lockdown(&db).await,
         Command::Init { db, admin } => {
             if let Some(d) = &db.data {
                 if d.join(DB_FILE).exists() {
@@ -288,28 +357,56 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bail!("this database already has users");
             }
             let password = read_new_password(&format!("Password for {admin}: "))?;
+            let audit = user_created_by_cli(&admin, Role::Admin);
             let user = store
-                .create_user(NewUser {
-                    username: admin,
-                    password,
-                    role: Role::Admin,
-                    display_name: String::new(),
-                    language: String::new(),
-                })
+                .create_user(
+                    NewUser {
+                        username: admin,
+                        password,
+                        role: Role::Admin,
+                        display_name: String::new(),
+                        language: String::new(),
+                    },
+                    audit,
+                )
                 .await
                 .map_err(explain)?;
             println!("Vigil is set up. Administrator: {}", user.username);
-            println!(
-                "Serve it with: vigil serve{}",
-                db.data
-                    .as_ref()
-                    .map(|d| format!(" --data {}", d.display()))
-                    .unwrap_or_default()
-            );
+            let mut how = String::from("vigil serve");
+            if let Some(d) = &db.data {
+                how.push_str(&format!(" --data {}", d.display()));
+            }
+            if let Some(k) = &db.key_file {
+                how.push_str(&format!(" --key-file {}", k.display()));
+            }
+            if let Some(u) = &db.database_url {
+                how.push_str(&format!(" --database-url {}", vigil_store::backend::redact_db_url(u)));
+            }
+            println!("Serve it with: {how}");
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
         Command::User { command } => user_command(command).await,
+        Command::Audit { command } => audit_command(command).await,
+        Command::Backup { command, db, out } => backup_command(command, db, out).await,
+        Command::Restore {
+            input,
+            data,
+            key_file,
+        } => {
+            let source = keys::choose(key_file.as_deref(), false);
+            let m = crate::backup::restore_data_dir(&input, &data, &source).await?;
+            print!("{}", m.summary());
+            let key = key_file
+                .map(|k| format!(" --key-file {}", k.display()))
+                .unwrap_or_default();
+            println!(
+                "Verified and restored into {}. Serve it with: vigil serve --data {}{key}",
+                data.display(),
+                data.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Import {
             db,
             mapping,
@@ -371,6 +468,32 @@ fn explain(e: vigil_store::StoreError) -> anyhow::Error {
     }
 }
 
+async fn backup_command(
+    cmd: Option<BackupCommand>,
+    db: DbArgs,
+    out: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    if let Some(BackupCommand::Verify { input, key_file }) = cmd {
+        let source = keys::choose(key_file.as_deref(), false);
+        let m = crate::backup::verify_file(&input, &source).await?;
+        print!("{}", m.summary());
+        println!("{}: every chunk and every entry verified.", input.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if db.database_url.is_some() {
+        bail!("{}", vigil_store::snapshot::POSTGRES_SNAPSHOT_UNSUPPORTED);
+    }
+    let data = db
+        .data
+        .context("pass --data DIR: the data directory to back up")?;
+    let out = out.context("pass --out FILE: where to write the backup")?;
+    let source = keys::choose(db.key_file.as_deref(), false);
+    let m = crate::backup::backup_data_dir(&data, &source, &out).await?;
+    print!("{}", m.summary());
+    println!("{} written and verified.", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn user_command(cmd: UserCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         UserCommand::Add {
@@ -381,14 +504,18 @@ async fn user_command(cmd: UserCommand) -> anyhow::Result<ExitCode> {
         } => {
             let store = open_store(&db, false, false).await?;
             let password = read_new_password(&format!("Password for {username}: "))?;
+            let audit = user_created_by_cli(&username, role);
             let u = store
-                .create_user(NewUser {
-                    username,
-                    password,
-                    role,
-                    display_name: name,
-                    language: String::new(),
-                })
+                .create_user(
+                    NewUser {
+                        username,
+                        password,
+                        role,
+                        display_name: name,
+                        language: String::new(),
+                    },
+                    audit,
+                )
                 .await
                 .map_err(explain)?;
             println!("Added {} ({})", u.username, u.role);
@@ -414,15 +541,49 @@ async fn user_command(cmd: UserCommand) -> anyhow::Result<ExitCode> {
                 .user_by_name(&username)
                 .await
                 .map_err(|_| anyhow::anyhow!("no user {username}"))?;
-            store.set_user_disabled(u.id, true).await?;
+            let audit = AuditEntry::new(Action::UserDisable, "user").cli();
+            store.set_user_disabled(u.id, true, Some(audit)).await?;
             println!(
                 "Disabled {}; their sessions and API tokens are revoked.",
                 u.username
             );
             store.close().await;
         }
+        UserCommand::Reset2fa { db, username } => {
+            return crate::signin::reset_two_factor(&db, &username).await;
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The audit entry for an account created from the command line.
+fn user_created_by_cli(username: &str, role: Role) -> Option<AuditEntry> {
+    Some(
+        AuditEntry::new(Action::UserCreate, "user")
+            .cli()
+            .with("username", username.trim().to_lowercase())
+            .with("role", role.code()),
+    )
+}
+
+async fn audit_command(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
+    let AuditCommand::Verify { db } = cmd;
+    let store = open_store(&db, false, false).await?;
+    let report = store.verify_audit().await?;
+    store.close().await;
+    match report.broken {
+        None => {
+            println!("audit chain intact: {} entries", report.entries);
+            // Kept elsewhere, the head hash also reveals a log rewritten from end to end.
+            println!("head: {} (entry {})", report.head_hash, report.head_seq);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(b) => {
+            println!("audit chain BROKEN at entry {}: {}", b.seq, b.problem);
+            println!("({} entries in the log)", report.entries);
+            Ok(ExitCode::from(2))
+        }
+    }
 }
 
 /// The demo administrator: created on first start; its password is renewed and
@@ -433,13 +594,16 @@ async fn ensure_demo_admin(store: &Store) -> anyhow::Result<(Actor, Option<Zeroi
         Ok(u) => Ok((Actor::from(&u), None)),
         Err(_) => {
             let u = store
-                .create_user(NewUser {
-                    username: "admin".into(),
-                    password: password.clone(),
-                    role: Role::Admin,
-                    display_name: "Demo administrator".into(),
-                    language: String::new(),
-                })
+                .create_user(
+                    NewUser {
+                        username: "admin".into(),
+                        password: password.clone(),
+                        role: Role::Admin,
+                        display_name: "Demo administrator".into(),
+                        language: String::new(),
+                    },
+                    user_created_by_cli("admin", Role::Admin),
+                )
                 .await
                 .map_err(explain)?;
             Ok((Actor::from(&u), Some(password)))
@@ -452,9 +616,11 @@ async fn serve(
     listen: String,
     demo: bool,
     secure_cookies: bool,
+    auth: crate::signin::AuthArgs,
 ) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
-    let store = open_store(&db, demo, demo).await?;
+    let policy = auth.calibrated_policy(demo).await?;
+    let store = open_store(&db, demo, demo).await?.with_auth_policy(policy);
     let mut demo_login = None;
     if demo {
         let (actor, _) = ensure_demo_admin(&store).await?;
@@ -486,6 +652,7 @@ async fn serve(
         vigil_web::WebConfig {
             secure_cookies,
             demo,
+            trusted_proxy: auth.trusted_proxy,
         },
     );
     let listener = tokio::net::TcpListener::bind(&listen)
@@ -496,6 +663,7 @@ async fn serve(
         "Vigil is listening on http://{addr}/ (ready in {} ms)",
         started.elapsed().as_millis()
     );
+    println!("{}", crate::signin::summary(store.auth_policy(), demo));
     if let Some((user, password)) = &demo_login {
         let dir = db.data.clone().unwrap_or_else(|| PathBuf::from(DEMO_DIR));
         println!("DEMO MODE: synthetic data in {}; its key is kept in {} (never do this with real data).", dir.display(), dir.join(keys::DEMO_KEY_FILE).display());

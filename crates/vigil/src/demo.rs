@@ -3656,13 +3656,16 @@ mod tests {
         .await
         .unwrap();
         let user = store
-            .create_user(NewUser {
-                username: "admin".into(),
-                password: zeroize::Zeroizing::new("correct horse battery staple".into()),
-                role: Role::Admin,
-                display_name: "Admin".into(),
-                language: "en".into(),
-            })
+            .create_user(
+                NewUser {
+                    username: "admin".into(),
+                    password: zeroize::Zeroizing::new("correct horse battery staple".into()),
+                    role: Role::Admin,
+                    display_name: "Admin".into(),
+                    language: "en".into(),
+                },
+                None,
+            )
             .await
             .unwrap();
         Access::new(store.clone(), Actor::from(&user))

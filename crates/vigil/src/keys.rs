@@ -19,6 +19,8 @@ pub const ENV_KEY: &str = "VIGIL_MASTER_KEY";
 pub const ENV_PASSPHRASE: &str = "VIGIL_PASSPHRASE";
 pub const SALT_FILE: &str = "vigil.salt";
 pub const DEMO_KEY_FILE: &str = "demo.key";
+/// The label of the SQLCipher subkey (see [`subkey`]).
+pub const SQLCIPHER_LABEL: &str = "vigil sqlcipher v1";
 
 /// Where the master key comes from.
 #[derive(Debug, Clone)]
@@ -118,18 +120,23 @@ pub fn load(source: &KeySource, data: &Path, creating: bool) -> anyhow::Result<K
                     data.display()
                 );
             };
-            let pass = match std::env::var(ENV_PASSPHRASE) {
-                Ok(p) => Zeroizing::new(p),
-                Err(_) => Zeroizing::new(
-                    rpassword::prompt_password("Vigil passphrase: ")
-                        .context("cannot read the passphrase")?,
-                ),
-            };
+            let pass = read_passphrase()?;
             if creating && pass.chars().count() < 12 {
                 bail!("the passphrase must be at least 12 characters");
             }
             derive_from_passphrase(&pass, &salt)
         }
+    }
+}
+
+/// The passphrase from `VIGIL_PASSPHRASE`, else asked for on the terminal.
+pub fn read_passphrase() -> anyhow::Result<Zeroizing<String>> {
+    match std::env::var(ENV_PASSPHRASE) {
+        Ok(p) => Ok(Zeroizing::new(p)),
+        Err(_) => Ok(Zeroizing::new(
+            rpassword::prompt_password("Vigil passphrase: ")
+                .context("cannot read the passphrase")?,
+        )),
     }
 }
 

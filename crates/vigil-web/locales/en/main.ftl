@@ -48,7 +48,7 @@ export-csv = Export as CSV
 ## Login
 login-title = Log in to Vigil
 login = Log in
-login-failed = Wrong username or password.
+login-failed = Wrong username or password. After several failed attempts, wait a few minutes before trying again.
 username = Username
 password = Password
 

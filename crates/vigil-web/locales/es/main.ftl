@@ -48,7 +48,7 @@ export-csv = Exportar como CSV
 ## Acceso
 login-title = Entrar en Vigil
 login = Entrar
-login-failed = Usuario o contraseña incorrectos.
+login-failed = Usuario o contraseña incorrectos. Tras varios intentos fallidos, espere unos minutos antes de volver a intentarlo.
 username = Usuario
 password = Contraseña
 

@@ -73,16 +73,23 @@ impl App {
     async fn user(&self, name: &str, role: Role) -> (User, String) {
         let user = self
             .store
-            .create_user(NewUser {
-                username: name.into(),
-                password: Zeroizing::new("correct horse battery".into()),
-                role,
-                display_name: name.into(),
-                language: String::new(),
-            })
+            .create_user(
+                NewUser {
+                    username: name.into(),
+                    password: Zeroizing::new("correct horse battery".into()),
+                    role,
+                    display_name: name.into(),
+                    language: String::new(),
+                },
+                None,
+            )
             .await
             .unwrap();
-        let (_, secret) = self.store.create_api_token(user.id, "t").await.unwrap();
+        let (_, secret) = self
+            .store
+            .create_api_token(user.id, "t", None)
+            .await
+            .unwrap();
         (user, secret)
     }
 
@@ -243,7 +250,7 @@ async fn requests_without_a_live_token_are_refused() {
     // Revoked: the same token stops working at once.
     let listed = app.store.api_tokens(user.id).await.unwrap();
     app.store
-        .revoke_api_token(user.id, listed[0].id)
+        .revoke_api_token(user.id, listed[0].id, None)
         .await
         .unwrap();
     let revoked = app.get("/api/v1/me", &token).await;
@@ -256,7 +263,10 @@ async fn requests_without_a_live_token_are_refused() {
         app.get("/api/v1/me", &other_token).await.status,
         StatusCode::OK
     );
-    app.store.set_user_disabled(other.id, true).await.unwrap();
+    app.store
+        .set_user_disabled(other.id, true, None)
+        .await
+        .unwrap();
     assert_eq!(
         app.get("/api/v1/me", &other_token).await.status,
         StatusCode::UNAUTHORIZED

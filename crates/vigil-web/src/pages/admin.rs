@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/role", post(set_role))
         .route("/admin/users/{id}/disable", post(disable_user))
         .route("/admin/users/{id}/enable", post(enable_user))
+        .route("/admin/users/{id}/reset-2fa", post(reset_two_factor))
 }
 
 // ------------------------------------------------------------------ shared helpers
@@ -518,6 +519,7 @@ struct UserRow {
     disabled: bool,
     created: String,
     is_self: bool,
+    two_factor: bool,
 }
 
 /// The add-a-user form as typed (never the password).
@@ -570,6 +572,7 @@ fn user_row(t: &I18n, u: &User, me: Id) -> UserRow {
         disabled: u.disabled,
         created: u.created_at.format("%Y-%m-%d").to_string(),
         is_self: u.id == me,
+        two_factor: false,
     }
 }
 
@@ -583,6 +586,7 @@ struct UsersState<'a> {
 async fn users_page(ctx: &Ctx, status: StatusCode, s: UsersState<'_>) -> WebResult<Response> {
     let t = &ctx.t;
     let list = ctx.access.users().await?;
+    let with_two_factor = ctx.access.users_with_two_factor().await?;
     let me = ctx.session.user.id;
     let empty = NewUserForm {
         role: Role::Documenter.code().to_owned(),
@@ -594,7 +598,13 @@ async fn users_page(ctx: &Ctx, status: StatusCode, s: UsersState<'_>) -> WebResu
         l: Layout::of(ctx, "users"),
         notice: s.notice,
         problem: s.problem,
-        users: list.iter().map(|u| user_row(t, u, me)).collect(),
+        users: list
+            .iter()
+            .map(|u| UserRow {
+                two_factor: with_two_factor.contains(&u.id),
+                ..user_row(t, u, me)
+            })
+            .collect(),
         new: NewUserView {
             username: f.username.clone(),
             display_name: f.display_name.clone(),
@@ -611,8 +621,9 @@ async fn users_page(ctx: &Ctx, status: StatusCode, s: UsersState<'_>) -> WebResu
     render_with(status, &p)
 }
 
-const USERS_DONE: [(&str, &str); 4] = [
+const USERS_DONE: [(&str, &str); 5] = [
     ("created", "users-created-notice"),
+    ("2fa-reset", "users-2fa-reset-notice"),
     ("role", "users-role-changed"),
     ("disabled", "users-disabled-notice"),
     ("enabled", "users-enabled-notice"),
@@ -753,6 +764,26 @@ async fn disable_user(ctx: Ctx, Path(id): Path<Id>) -> Response {
 
 async fn enable_user(ctx: Ctx, Path(id): Path<Id>) -> Response {
     let r = set_disabled(&ctx, id, false).await;
+    respond(&ctx, r)
+}
+
+/// Remove a user's second factor (a lost phone): their sessions end, and they enrol
+/// again at their next login — at once, if their role requires one.
+async fn reset_two_factor(ctx: Ctx, Path(id): Path<Id>) -> Response {
+    let r = async {
+        match ctx.access.reset_two_factor(id).await {
+            Ok(()) => {
+                tracing::info!(
+                    admin = ctx.session.user.id,
+                    user = id,
+                    "second factor reset"
+                );
+                Ok(Redirect::to("/admin/users?done=2fa-reset").into_response())
+            }
+            Err(e) => refused_on_self(&ctx, id, e).await,
+        }
+    }
+    .await;
     respond(&ctx, r)
 }
 
@@ -1059,7 +1090,7 @@ mod tests {
                     display_name: format!("{name} display"),
                     language: String::new(),
                 };
-                store.create_user(new).await.unwrap();
+                store.create_user(new, None).await.unwrap();
             }
             (
                 crate::router(store.clone(), WebConfig::default()),

@@ -3,9 +3,12 @@
 
 mod account;
 mod admin;
+mod audit;
 mod groups;
 pub(crate) mod incidents;
+mod lockdown;
 mod persons;
+mod second_factor;
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -17,11 +20,13 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use vigil_domain::Permission;
-use vigil_store::auth::User;
+use vigil_store::auth::{LoginOutcome, User};
 
 use crate::error::WebError;
 use crate::i18n::I18n;
-use crate::session::{cookie, set_cookie, AnonCtx, Ctx, PRE_COOKIE, SESSION_COOKIE};
+use crate::session::{
+    cookie, set_cookie, AnonCtx, ClientIp, Ctx, CHALLENGE_COOKIE, PRE_COOKIE, SESSION_COOKIE,
+};
 use crate::AppState;
 
 pub fn routes(state: AppState) -> Router {
@@ -36,7 +41,10 @@ pub fn routes(state: AppState) -> Router {
         .merge(persons::routes())
         .merge(groups::routes())
         .merge(admin::routes())
+        .merge(audit::routes())
         .merge(account::routes())
+        .merge(second_factor::routes())
+        .merge(lockdown::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -176,6 +184,8 @@ async fn home(ctx: Ctx) -> Response {
 struct LoginPage {
     l: Layout,
     failed: bool,
+    /// The second step was abandoned, took too long or had too many wrong codes.
+    expired: bool,
     next: String,
     username: String,
 }
@@ -184,6 +194,9 @@ struct LoginPage {
 struct NextQuery {
     #[serde(default)]
     next: String,
+    /// Set when a half-signed-in login ended: the page says to start again.
+    #[serde(default)]
+    expired: Option<String>,
 }
 
 /// Only local paths may be redirected to after login.
@@ -231,6 +244,7 @@ async fn login_form(
             nav: "",
         },
         failed: false,
+        expired: q.expired.is_some(),
         next: safe_next(&q.next),
         username: String::new(),
     };
@@ -261,32 +275,48 @@ struct LoginForm {
     next: String,
 }
 
-async fn login(State(state): State<AppState>, anon: AnonCtx, Form(f): Form<LoginForm>) -> Response {
-    let user = state
+/// The first step: username and password. Every refusal (unknown user, wrong password,
+/// disabled, throttled) gets the same page. With a second factor, the login waits for
+/// it under a short-lived cookie that opens nothing else (`second_factor.rs`).
+async fn login(
+    State(state): State<AppState>,
+    anon: AnonCtx,
+    ClientIp(ip): ClientIp,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let outcome = state
         .store
-        .verify_login(&f.username, Zeroizing::new(f.password))
+        .login(&f.username, Zeroizing::new(f.password), ip)
         .await;
-    match user {
-        Ok(Some(user)) => match state.store.create_session(user.id).await {
-            Ok(token) => {
-                tracing::info!(user = user.id, "login");
-                let mut res = Redirect::to(&safe_next(&f.next)).into_response();
-                let h = res.headers_mut();
-                if let Ok(v) =
-                    set_cookie(SESSION_COOKIE, &token, state.config.secure_cookies, None).parse()
-                {
-                    h.append(header::SET_COOKIE, v);
-                }
-                if let Ok(v) =
-                    set_cookie(PRE_COOKIE, "", state.config.secure_cookies, Some(0)).parse()
-                {
-                    h.append(header::SET_COOKIE, v);
-                }
-                res
+    if let Ok(o) = &outcome {
+        // Every login, accepted or refused, is in the audit log (never the password).
+        if let Err(e) = state.store.audit_login(&f.username, o, ip).await {
+            return WebError::from(e).into_response();
+        }
+    }
+    match outcome {
+        Ok(LoginOutcome::SignedIn(user)) => sign_in(&state, &user, &f.next).await,
+        Ok(LoginOutcome::SecondFactor { user, challenge }) => {
+            tracing::info!(user = user.id, "password accepted, second factor awaited");
+            let to = format!(
+                "/login/2fa?next={}",
+                crate::forms::url_encode(&safe_next(&f.next))
+            );
+            let mut res = Redirect::to(&to).into_response();
+            let age = vigil_store::auth::LOGIN_CHALLENGE_TTL.num_seconds();
+            if let Ok(v) = set_cookie(
+                CHALLENGE_COOKIE,
+                &challenge,
+                state.config.secure_cookies,
+                Some(age),
+            )
+            .parse()
+            {
+                res.headers_mut().append(header::SET_COOKIE, v);
             }
-            Err(e) => WebError::from(e).into_response(),
-        },
-        Ok(None) => {
+            res
+        }
+        Ok(LoginOutcome::Refused) => {
             tracing::info!("failed login");
             let csrf = anon
                 .info
@@ -302,6 +332,7 @@ async fn login(State(state): State<AppState>, anon: AnonCtx, Form(f): Form<Login
                     nav: "",
                 },
                 failed: true,
+                expired: false,
                 next: safe_next(&f.next),
                 username: f.username,
             };
@@ -313,6 +344,37 @@ async fn login(State(state): State<AppState>, anon: AnonCtx, Form(f): Form<Login
         }
         Err(e) => WebError::from(e).into_response(),
     }
+}
+
+/// Start a full session for a user who passed every step: a new session secret (never
+/// one chosen before login), the login cookies cleared. A user whose role requires a
+/// second factor they lack goes to enrolment, the only place such a session may go.
+pub(super) async fn sign_in(state: &AppState, user: &User, next: &str) -> Response {
+    let token = match state.store.create_session(user.id).await {
+        Ok(t) => t,
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    tracing::info!(user = user.id, "login");
+    let must_enrol = state.store.auth_policy().requires_two_factor(user.role)
+        && !state.store.has_two_factor(user.id).await.unwrap_or(false);
+    let to = if must_enrol {
+        "/account/2fa".to_owned()
+    } else {
+        safe_next(next)
+    };
+    let mut res = Redirect::to(&to).into_response();
+    let secure = state.config.secure_cookies;
+    let h = res.headers_mut();
+    for c in [
+        set_cookie(SESSION_COOKIE, &token, secure, None),
+        set_cookie(PRE_COOKIE, "", secure, Some(0)),
+        set_cookie(CHALLENGE_COOKIE, "", secure, Some(0)),
+    ] {
+        if let Ok(v) = c.parse() {
+            h.append(header::SET_COOKIE, v);
+        }
+    }
+    res
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -988,13 +988,16 @@ pub(super) mod harness {
             );
             let user = self
                 .store
-                .create_user(NewUser {
-                    username: username.clone(),
-                    password: Zeroizing::new(PASSWORD.to_owned()),
-                    role,
-                    display_name: username.clone(),
-                    language: language.to_owned(),
-                })
+                .create_user(
+                    NewUser {
+                        username: username.clone(),
+                        password: Zeroizing::new(PASSWORD.to_owned()),
+                        role,
+                        display_name: username.clone(),
+                        language: language.to_owned(),
+                    },
+                    None,
+                )
                 .await
                 .expect("create user");
             let res = self

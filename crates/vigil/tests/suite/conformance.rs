@@ -568,9 +568,9 @@ async fn sessions_expire_and_end(db: TestDb) {
     store.delete_session(&a).await.unwrap();
     assert!(store.session(&a).await.unwrap().is_none());
     assert!(store.session(&b).await.unwrap().is_some());
-    store.set_user_disabled(user.id, true).await.unwrap();
+    store.set_user_disabled(user.id, true, None).await.unwrap();
     assert!(store.session(&b).await.unwrap().is_none());
-    store.set_user_disabled(user.id, false).await.unwrap();
+    store.set_user_disabled(user.id, false, None).await.unwrap();
     assert!(
         store.session(&b).await.unwrap().is_none(),
         "re-enabling does not revive sessions"
@@ -623,12 +623,12 @@ async fn api_tokens(db: TestDb) {
     let (_, second) = me.create_own_api_token("second").await.unwrap();
     assert!(store.token_user(&second).await.unwrap().is_some());
     store
-        .set_user_disabled(me.actor().user_id, true)
+        .set_user_disabled(me.actor().user_id, true, None)
         .await
         .unwrap();
     assert!(store.token_user(&second).await.unwrap().is_none());
     store
-        .set_user_disabled(me.actor().user_id, false)
+        .set_user_disabled(me.actor().user_id, false, None)
         .await
         .unwrap();
     assert!(store.token_user(&second).await.unwrap().is_none());

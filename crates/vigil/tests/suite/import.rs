@@ -50,13 +50,16 @@ async fn fixture() -> Fixture {
 
 async fn access(store: &Store, username: &str, role: Role) -> Access {
     let user = store
-        .create_user(NewUser {
-            username: username.into(),
-            password: Zeroizing::new("correct horse battery".into()),
-            role,
-            display_name: username.into(),
-            language: String::new(),
-        })
+        .create_user(
+            NewUser {
+                username: username.into(),
+                password: Zeroizing::new("correct horse battery".into()),
+                role,
+                display_name: username.into(),
+                language: String::new(),
+            },
+            None,
+        )
         .await
         .unwrap();
     Access::new(store.clone(), Actor::from(&user))

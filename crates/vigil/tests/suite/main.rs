@@ -2,6 +2,10 @@
 //! Modules: `support` (backends and fixtures), `conformance` (the storage story, run
 //! on SQLite and on PostgreSQL), `web` (the router in-process), `import` (CSV import).
 
+mod audit;
+mod auth;
+mod backup;
+mod cli;
 mod conformance;
 mod import;
 mod support;

@@ -308,13 +308,16 @@ impl TestDb {
     pub async fn user(&self, role: Role) -> User {
         let n = self.users.fetch_add(1, Ordering::Relaxed) + 1;
         self.store
-            .create_user(NewUser {
-                username: format!("{}-{n}", role.code().replace('_', "-")),
-                password: Zeroizing::new(PASSWORD.to_owned()),
-                role,
-                display_name: format!("Test {role} {n}"),
-                language: String::new(),
-            })
+            .create_user(
+                NewUser {
+                    username: format!("{}-{n}", role.code().replace('_', "-")),
+                    password: Zeroizing::new(PASSWORD.to_owned()),
+                    role,
+                    display_name: format!("Test {role} {n}"),
+                    language: String::new(),
+                },
+                None,
+            )
             .await
             .expect("create fixture user")
     }

@@ -269,6 +269,7 @@ async fn secure_deployments_use_host_prefixed_secure_cookies() {
             WebConfig {
                 secure_cookies: true,
                 demo: false,
+                ..WebConfig::default()
             },
         ),
         cookies: HashMap::new(),
@@ -586,13 +587,16 @@ async fn nothing_entered_is_readable_in_the_data_directory() {
     .await
     .unwrap();
     let user = store
-        .create_user(vigil_store::NewUser {
-            username: "doc".into(),
-            password: zeroize::Zeroizing::new(PASSWORD.into()),
-            role: Role::Documenter,
-            display_name: String::new(),
-            language: String::new(),
-        })
+        .create_user(
+            vigil_store::NewUser {
+                username: "doc".into(),
+                password: zeroize::Zeroizing::new(PASSWORD.into()),
+                role: Role::Documenter,
+                display_name: String::new(),
+                language: String::new(),
+            },
+            None,
+        )
         .await
         .unwrap();
     let canaries = [
@@ -700,6 +704,8 @@ async fn every_page_answers_every_role_as_expected() {
         ("/groups/new".into(), true, false, false),
         ("/vocabularies".into(), false, false, false),
         ("/admin/users".into(), false, false, true),
+        ("/admin/audit".into(), false, false, true),
+        ("/admin/audit.csv".into(), false, false, true),
         ("/account".into(), false, false, false),
     ];
     let css = Browser::new(&db).get("/static/style.css").await.body.len();
@@ -761,16 +767,22 @@ async fn api_canaries_are_not_readable_at_rest() {
     .await
     .unwrap();
     let user = store
-        .create_user(vigil_store::NewUser {
-            username: "api".into(),
-            password: zeroize::Zeroizing::new(PASSWORD.into()),
-            role: Role::Documenter,
-            display_name: String::new(),
-            language: String::new(),
-        })
+        .create_user(
+            vigil_store::NewUser {
+                username: "api".into(),
+                password: zeroize::Zeroizing::new(PASSWORD.into()),
+                role: Role::Documenter,
+                display_name: String::new(),
+                language: String::new(),
+            },
+            None,
+        )
         .await
         .unwrap();
-    let (_, token) = store.create_api_token(user.id, "canary").await.unwrap();
+    let (_, token) = store
+        .create_api_token(user.id, "canary", None)
+        .await
+        .unwrap();
     let app = vigil_web::router(store.clone(), WebConfig::default());
     let send = |method: &str, path: &str, body: serde_json::Value| {
         Request::builder()
