@@ -1204,7 +1204,7 @@ impl Store {
                 .map(code_text)
                 .unwrap_or_default();
             let same = bool::from(expected.as_bytes().ct_eq(code.as_bytes()));
-            if same && matched.is_none() {
+            if same && step > last_step && matched.is_none() {
                 matched = Some(step);
             }
         }
@@ -1215,7 +1215,7 @@ impl Store {
         let mut tx = self.db.begin().await?;
         let n = tx
             .execute(
-                "UPDATE user_totp SET last_step = $1 WHERE user_id = $2",
+                "UPDATE user_totp SET last_step = $1 WHERE user_id = $2 AND last_step < $1",
                 &[step.into(), user_id.into()],
             )
             .await?;
