@@ -482,9 +482,11 @@ fn otpauth_uri(username: &str, secret: &str) -> String {
 
 // ---------------------------------------------------------------- throttling keys
 
+/// The throttle key of an account: a hash of the name typed, never the name itself —
+/// people sometimes type their password into the username field.
 fn account_key(username: &str) -> String {
     let name: String = username.trim().to_lowercase().chars().take(80).collect();
-    format!("user:{name}")
+    format!("user:{}", hex::encode(Sha256::digest(name.as_bytes())))
 }
 
 /// IPv6 clients are counted per /64, the block one subscriber usually holds.
@@ -1800,7 +1802,8 @@ mod tests {
         assert_eq!(address_key(a), "ip:2001:db8:1:2::/64");
         let v4: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
         assert_eq!(address_key(v4), "ip:192.0.2.7");
-        assert_eq!(account_key(" Ana "), "user:ana");
+        assert_eq!(account_key(" Ana "), account_key("ana"));
+        assert!(!account_key("my secret password").contains("secret"));
     }
 
     #[test]

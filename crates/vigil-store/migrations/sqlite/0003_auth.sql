@@ -31,7 +31,7 @@ CREATE TABLE login_challenges (
 );
 CREATE INDEX login_challenges_user ON login_challenges(user_id);
 
--- Failed logins per account (`user:NAME`) and per client address (`ip:ADDR`), kept in
+-- Failed logins per account (`user:` + SHA-256 of the name typed) and per client address (`ip:ADDR`), kept in
 -- the database so that every application instance sees the same counters.
 CREATE TABLE login_throttle (
     key TEXT PRIMARY KEY,
