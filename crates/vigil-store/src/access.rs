@@ -2,6 +2,10 @@
 //! [`Access`], which carries the signed-in [`Actor`]: every method checks the actor's
 //! permission before touching data and removes sensitive fields the actor may not
 //! see. A handler cannot forget a check because it has no other way in.
+//!
+//! Compartments are enforced one level down: the store inside an `Access` is scoped to
+//! the actor, so every query it runs carries "in a compartment this user is a full
+//! member of" (see `compartments.rs`). Records elsewhere are simply not found.
 
 use vigil_domain::model::*;
 use vigil_domain::search::{IncidentFilter, Page, PersonFilter};
@@ -11,6 +15,7 @@ use vigil_domain::{Permission, Role};
 
 use crate::audit::{query_digest, Action, AuditEntry, AuditFilter, AuditRecord, AuditReport};
 use crate::auth::{ApiToken, NewUser, User};
+use crate::compartments::{Compartment, Level, Member};
 use crate::records::Upsert;
 use crate::{Result, Store, StoreError};
 
@@ -44,7 +49,18 @@ pub const EXPORT_LIMIT: i64 = 100_000;
 
 impl Access {
     pub fn new(store: Store, actor: Actor) -> Self {
-        Self { store, actor }
+        Self {
+            store: store.scoped(actor.user_id),
+            actor,
+        }
+    }
+
+    /// This view, creating new records in `compartment` (which the actor must be a
+    /// full member of: checked in the write's transaction). Without it, new records
+    /// go to the actor's first compartment.
+    pub fn in_compartment(mut self, compartment: Id) -> Self {
+        self.store = self.store.writing_to(compartment);
+        self
     }
 
     pub fn actor(&self) -> &Actor {
@@ -274,6 +290,11 @@ impl Access {
 
     pub async fn violations_against(&self, victim: VictimRef) -> Result<Vec<VictimViolation>> {
         self.require(Permission::Read)?;
+        // The victim must be visible too: no list for an id from another compartment.
+        match victim {
+            VictimRef::Person(id) => self.store.person(id).await.map(|_| ())?,
+            VictimRef::Group(id) => self.store.group(id).await.map(|_| ())?,
+        }
         self.store.violations_against(victim).await
     }
 
@@ -336,6 +357,90 @@ impl Access {
     pub async fn counts(&self) -> Result<(i64, i64, i64)> {
         self.require(Permission::Read)?;
         self.store.counts().await
+    }
+
+    // ---------------------------------------------------------------- compartments
+
+    /// The compartments the actor belongs to, at any level (for forms and the account).
+    pub async fn my_compartments(&self) -> Result<Vec<Compartment>> {
+        self.store.memberships(self.actor.user_id).await
+    }
+
+    /// The compartments the actor may write into (full membership).
+    pub async fn writable_compartments(&self) -> Result<Vec<Compartment>> {
+        Ok(self
+            .my_compartments()
+            .await?
+            .into_iter()
+            .filter(|c| c.level == Some(Level::Full))
+            .collect())
+    }
+
+    /// The compartments whose records the actor may **count** but not list or read
+    /// (aggregate-only membership) together with those they read in full. There are
+    /// no statistics yet: a future statistics module counts over these ids and
+    /// nothing else; every other read already excludes aggregate-only compartments.
+    pub async fn aggregate_compartments(&self) -> Result<Vec<Id>> {
+        Ok(self.my_compartments().await?.iter().map(|c| c.id).collect())
+    }
+
+    /// Every compartment with its member count (administrators only). Names and
+    /// counts are not records: seeing them opens nothing.
+    pub async fn all_compartments(&self) -> Result<Vec<Compartment>> {
+        self.require(Permission::Administer)?;
+        self.store.compartments(self.actor.user_id).await
+    }
+
+    pub async fn compartment_members(&self, compartment: Id) -> Result<Vec<Member>> {
+        self.require(Permission::Administer)?;
+        self.store.compartment_members(compartment).await
+    }
+
+    pub async fn create_compartment(&self, name: &str) -> Result<Id> {
+        self.require(Permission::Administer)?;
+        let audit = self.entry(Action::CompartmentCreate, "compartment");
+        self.store.create_compartment(name, Some(audit)).await
+    }
+
+    /// Put a user in a compartment (or change their level). An administrator putting
+    /// themselves in is joining: recorded as such.
+    pub async fn add_member(&self, compartment: Id, user: Id, level: Level) -> Result<()> {
+        self.require(Permission::Administer)?;
+        let action = if user == self.actor.user_id {
+            Action::CompartmentJoin
+        } else {
+            Action::CompartmentMemberAdd
+        };
+        let audit = self
+            .entry(action, "compartment")
+            .with("user_id", user)
+            .with("level", level.code());
+        self.store
+            .set_membership(compartment, user, Some(level), Some(audit))
+            .await
+    }
+
+    pub async fn remove_member(&self, compartment: Id, user: Id) -> Result<()> {
+        self.require(Permission::Administer)?;
+        let action = if user == self.actor.user_id {
+            Action::CompartmentLeave
+        } else {
+            Action::CompartmentMemberRemove
+        };
+        let audit = self.entry(action, "compartment").with("user_id", user);
+        self.store
+            .set_membership(compartment, user, None, Some(audit))
+            .await
+    }
+
+    /// An administrator joins a compartment, with full access. Audited.
+    pub async fn join_compartment(&self, compartment: Id) -> Result<()> {
+        self.add_member(compartment, self.actor.user_id, Level::Full)
+            .await
+    }
+
+    pub async fn leave_compartment(&self, compartment: Id) -> Result<()> {
+        self.remove_member(compartment, self.actor.user_id).await
     }
 
     // ---------------------------------------------------------------- users

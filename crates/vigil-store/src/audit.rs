@@ -77,10 +77,46 @@ pub enum Action {
     TermDelete,
     TokenCreate,
     TokenRevoke,
+    /// A compartment was created.
+    CompartmentCreate,
+    /// An administrator joined a compartment (and may now read its records).
+    CompartmentJoin,
+    /// An administrator left a compartment.
+    CompartmentLeave,
+    /// A user was put in a compartment, or their level there changed.
+    CompartmentMemberAdd,
+    /// A user was taken out of a compartment.
+    CompartmentMemberRemove,
+    /// The second step of a login: a TOTP or recovery code accepted.
+    SecondFactor,
+    /// The second step of a login: a code refused.
+    SecondFactorFailed,
+    /// A one-time recovery code was spent (in place of a TOTP code).
+    RecoveryCodeUsed,
+    /// A TOTP second factor was confirmed (enrolment complete).
+    TwoFactorEnrol,
+    /// New recovery codes replaced the old ones.
+    RecoveryCodesRenew,
+    /// A user turned off their own second factor.
+    TwoFactorDisable,
+    /// An administrator (or the command line) removed a user's second factor.
+    TwoFactorReset,
+    /// A user changed their own password.
+    PasswordChange,
+    /// A user ended one of their sessions.
+    SessionRevoke,
+    /// Every session and API token ended at once.
+    Lockdown,
+    /// An evidence file was uploaded (its SHA-256 in the detail).
+    EvidenceUpload,
+    /// The details of an incident's evidence files were shown.
+    EvidenceView,
+    /// An evidence file was downloaded.
+    EvidenceDownload,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 35] = [
         Action::Login,
         Action::LoginFailed,
         Action::Read,
@@ -98,6 +134,24 @@ impl Action {
         Action::TermDelete,
         Action::TokenCreate,
         Action::TokenRevoke,
+        Action::CompartmentCreate,
+        Action::CompartmentJoin,
+        Action::CompartmentLeave,
+        Action::CompartmentMemberAdd,
+        Action::CompartmentMemberRemove,
+        Action::SecondFactor,
+        Action::SecondFactorFailed,
+        Action::RecoveryCodeUsed,
+        Action::TwoFactorEnrol,
+        Action::RecoveryCodesRenew,
+        Action::TwoFactorDisable,
+        Action::TwoFactorReset,
+        Action::PasswordChange,
+        Action::SessionRevoke,
+        Action::Lockdown,
+        Action::EvidenceUpload,
+        Action::EvidenceView,
+        Action::EvidenceDownload,
     ];
 
     pub fn code(self) -> &'static str {
@@ -119,6 +173,24 @@ impl Action {
             Action::TermDelete => "term_delete",
             Action::TokenCreate => "token_create",
             Action::TokenRevoke => "token_revoke",
+            Action::CompartmentCreate => "compartment_create",
+            Action::CompartmentJoin => "compartment_join",
+            Action::CompartmentLeave => "compartment_leave",
+            Action::CompartmentMemberAdd => "compartment_member_add",
+            Action::CompartmentMemberRemove => "compartment_member_remove",
+            Action::SecondFactor => "second_factor",
+            Action::SecondFactorFailed => "second_factor_failed",
+            Action::RecoveryCodeUsed => "recovery_code_used",
+            Action::TwoFactorEnrol => "two_factor_enrol",
+            Action::RecoveryCodesRenew => "recovery_codes_renew",
+            Action::TwoFactorDisable => "two_factor_disable",
+            Action::TwoFactorReset => "two_factor_reset",
+            Action::PasswordChange => "password_change",
+            Action::SessionRevoke => "session_revoke",
+            Action::Lockdown => "lockdown",
+            Action::EvidenceUpload => "evidence_upload",
+            Action::EvidenceView => "evidence_view",
+            Action::EvidenceDownload => "evidence_download",
         }
     }
 }
@@ -130,7 +202,7 @@ impl std::fmt::Display for Action {
 }
 
 /// The kinds of thing entries are about (for filters).
-pub const ENTITIES: [&str; 7] = [
+pub const ENTITIES: [&str; 9] = [
     "incident",
     "person",
     "group",
@@ -138,6 +210,8 @@ pub const ENTITIES: [&str; 7] = [
     "api_token",
     "vocab_term",
     "audit_log",
+    "evidence",
+    "compartment",
 ];
 
 /// One entry before it is appended (the store adds `seq`, `at` and the hashes).

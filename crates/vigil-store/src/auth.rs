@@ -30,9 +30,9 @@ use vigil_domain::model::Id;
 use vigil_domain::validate::FieldErrors;
 use vigil_domain::{Permission, Role};
 
-use crate::audit::AuditEntry;
-use crate::backend::{Row, Val};
-use crate::{parse_time, Access, Result, Store, StoreError};
+use crate::audit::{Action, AuditEntry};
+use crate::backend::{Row, Tx, Val};
+use crate::{parse_time, Access, Actor, Result, Store, StoreError};
 
 pub const MAX_CONCURRENT_HASHES: usize = 4;
 pub const MIN_PASSWORD_LEN: usize = 12;
@@ -610,6 +610,7 @@ impl Store {
                 other => other.into(),
             })?;
         let id = rows.first().map(|r| r.int(0)).ok_or(StoreError::NotFound)?;
+        self.join_default_in(&mut tx, id).await?;
         self.audit_opt_in(&mut tx, audit, id).await?;
         tx.commit().await?;
         self.user(id).await
@@ -729,7 +730,7 @@ impl Store {
         if let Some(p) = password_problem(&user.username, &password) {
             return Err(password_errors("password", p));
         }
-        self.store_password(id, password, None).await
+        self.store_password(id, password, None, None).await
     }
 
     /// Write a new password hash and end the user's sessions, all but `keep` (the
@@ -739,6 +740,7 @@ impl Store {
         id: Id,
         password: Zeroizing<String>,
         keep: Option<&str>,
+        audit: Option<AuditEntry>,
     ) -> Result<()> {
         let hash = self.hash_password(password).await?;
         let mut tx = self.db.begin().await?;
@@ -757,6 +759,7 @@ impl Store {
             &[id.into()],
         )
         .await?;
+        self.audit_opt_in(&mut tx, audit, id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -770,6 +773,7 @@ impl Store {
         current: Zeroizing<String>,
         new: Zeroizing<String>,
         keep: Option<&str>,
+        audit: Option<AuditEntry>,
     ) -> Result<()> {
         let user = self.user(id).await?;
         if !self.check_own_password(&user, current).await? {
@@ -778,7 +782,7 @@ impl Store {
         if let Some(p) = password_problem(&user.username, &new) {
             return Err(password_errors("password", p));
         }
-        self.store_password(id, new, keep).await
+        self.store_password(id, new, keep, audit).await
     }
 
     /// A signed-in user re-entering their password (to change it, or to turn off the
@@ -976,11 +980,24 @@ impl Store {
             return Ok(SecondFactorOutcome::Expired);
         }
         let code = normalise_code(code);
-        let ok = if looks_like_totp(&code) {
+        let totp = looks_like_totp(&code);
+        let ok = if totp {
             self.check_totp(user.id, &code, true).await?.is_some()
         } else {
-            self.use_recovery_code(user.id, &code).await?
+            self.redeem_recovery_code(&user, &code, from).await?
         };
+        // The outcome only: never the code typed.
+        let outcome = if ok {
+            Action::SecondFactor
+        } else {
+            Action::SecondFactorFailed
+        };
+        let entry = AuditEntry::new(outcome, "user")
+            .by(&Actor::from(&user))
+            .id(user.id)
+            .with("method", if totp { "totp" } else { "recovery_code" })
+            .ip(from.map(|a| a.to_string()).as_deref());
+        self.audit(&entry).await?;
         if ok {
             self.drop_challenge(&h).await?;
             self.clear_failures(&account).await?;
@@ -1162,7 +1179,12 @@ impl Store {
 
     /// Confirm the enrolment with a code from the new secret: from now on the user
     /// signs in with a second factor. Returns the recovery codes, to show once.
-    pub async fn confirm_totp(&self, user_id: Id, code: &str) -> Result<Vec<Zeroizing<String>>> {
+    pub async fn confirm_totp(
+        &self,
+        user_id: Id,
+        code: &str,
+        audit: Option<AuditEntry>,
+    ) -> Result<Vec<Zeroizing<String>>> {
         let code = normalise_code(code);
         if !looks_like_totp(&code) || self.check_totp(user_id, &code, false).await?.is_none() {
             let mut e = FieldErrors::default();
@@ -1175,8 +1197,10 @@ impl Store {
             &[self.now_text().into(), user_id.into()],
         )
         .await?;
+        let codes = self.replace_recovery_codes_in(&mut tx, user_id).await?;
+        self.audit_opt_in(&mut tx, audit, user_id).await?;
         tx.commit().await?;
-        self.replace_recovery_codes(user_id).await
+        Ok(codes)
     }
 
     /// Check a TOTP code in constant time against the current step and its neighbours,
@@ -1231,8 +1255,20 @@ impl Store {
         Ok(looks_like_totp(&code) && self.check_totp(user_id, &code, true).await?.is_some())
     }
 
-    /// Use one recovery code: true once per code.
+    /// Use one recovery code: true once per code. A code used is in the audit log.
     pub async fn use_recovery_code(&self, user_id: Id, code: &str) -> Result<bool> {
+        let user = self.user(user_id).await?;
+        self.redeem_recovery_code(&user, code, None).await
+    }
+
+    /// Spend a recovery code and record it in the same transaction (never the code).
+    async fn redeem_recovery_code(
+        &self,
+        user: &User,
+        code: &str,
+        from: Option<IpAddr>,
+    ) -> Result<bool> {
+        let user_id = user.id;
         let wanted = recovery_hash(&normalise_code(code));
         let rows = self
             .db
@@ -1257,6 +1293,21 @@ impl Store {
                 &[self.now_text().into(), id.into()],
             )
             .await?;
+        if n == 1 {
+            let left = tx
+                .query(
+                    "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+                    &[user_id.into()],
+                )
+                .await?
+                .first()
+                .map_or(0, |r| r.int(0));
+            let entry = AuditEntry::new(Action::RecoveryCodeUsed, "user")
+                .by(&Actor::from(user))
+                .with("left", left)
+                .ip(from.map(|a| a.to_string()).as_deref());
+            self.audit_opt_in(&mut tx, Some(entry), user_id).await?;
+        }
         tx.commit().await?;
         if n == 1 {
             tracing::info!(user = user_id, "recovery code used");
@@ -1264,10 +1315,14 @@ impl Store {
         Ok(n == 1)
     }
 
-    async fn replace_recovery_codes(&self, user_id: Id) -> Result<Vec<Zeroizing<String>>> {
+    /// Replace the user's recovery codes inside `tx`; returns the new ones, to show once.
+    async fn replace_recovery_codes_in(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        user_id: Id,
+    ) -> Result<Vec<Zeroizing<String>>> {
         let codes: Vec<Zeroizing<String>> =
             (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
-        let mut tx = self.db.begin().await?;
         tx.execute(
             "DELETE FROM recovery_codes WHERE user_id = $1",
             &[user_id.into()],
@@ -1280,7 +1335,6 @@ impl Store {
             )
             .await?;
         }
-        tx.commit().await?;
         Ok(codes)
     }
 
@@ -1289,13 +1343,18 @@ impl Store {
         &self,
         user_id: Id,
         code: &str,
+        audit: Option<AuditEntry>,
     ) -> Result<Vec<Zeroizing<String>>> {
         if !self.verify_totp(user_id, code).await? {
             let mut e = FieldErrors::default();
             e.add("code", "err-totp-code", None);
             return Err(e.into());
         }
-        self.replace_recovery_codes(user_id).await
+        let mut tx = self.db.begin().await?;
+        let codes = self.replace_recovery_codes_in(&mut tx, user_id).await?;
+        self.audit_opt_in(&mut tx, audit, user_id).await?;
+        tx.commit().await?;
+        Ok(codes)
     }
 
     /// Turn off one's own second factor, given the password. Refused when the user's
@@ -1304,6 +1363,7 @@ impl Store {
         &self,
         user_id: Id,
         password: Zeroizing<String>,
+        audit: Option<AuditEntry>,
     ) -> Result<()> {
         let user = self.user(user_id).await?;
         if self.policy.requires_two_factor(user.role) {
@@ -1312,17 +1372,23 @@ impl Store {
         if !self.check_own_password(&user, password).await? {
             return Err(password_errors("current_password", "err-password-current"));
         }
-        self.remove_two_factor(user_id, false).await
+        self.remove_two_factor(user_id, false, audit).await
     }
 
     /// An administrator's reset: the second factor and recovery codes are removed and
     /// the user's sessions end, so they sign in again with the password and enrol anew.
-    pub async fn reset_two_factor(&self, user_id: Id) -> Result<()> {
-        self.user(user_id).await?;
-        self.remove_two_factor(user_id, true).await
+    pub async fn reset_two_factor(&self, user_id: Id, audit: Option<AuditEntry>) -> Result<()> {
+        let user = self.user(user_id).await?;
+        let audit = audit.map(|e| e.with("username", user.username.as_str()));
+        self.remove_two_factor(user_id, true, audit).await
     }
 
-    async fn remove_two_factor(&self, user_id: Id, end_sessions: bool) -> Result<()> {
+    async fn remove_two_factor(
+        &self,
+        user_id: Id,
+        end_sessions: bool,
+        audit: Option<AuditEntry>,
+    ) -> Result<()> {
         let mut tx = self.db.begin().await?;
         tx.execute(
             "DELETE FROM user_totp WHERE user_id = $1",
@@ -1343,6 +1409,7 @@ impl Store {
             tx.execute("DELETE FROM sessions WHERE user_id = $1", &[user_id.into()])
                 .await?;
         }
+        self.audit_opt_in(&mut tx, audit, user_id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1451,7 +1518,12 @@ impl Store {
     }
 
     /// End one of the user's sessions, named by its [`SessionInfo::id`].
-    pub async fn revoke_session(&self, user_id: Id, id: &str) -> Result<()> {
+    pub async fn revoke_session(
+        &self,
+        user_id: Id,
+        id: &str,
+        audit: Option<AuditEntry>,
+    ) -> Result<()> {
         let rows = self
             .db
             .query(
@@ -1466,7 +1538,14 @@ impl Store {
         else {
             return Err(StoreError::NotFound);
         };
-        self.drop_session_hash(&h).await
+        let mut tx = self.db.begin().await?;
+        tx.execute("DELETE FROM sessions WHERE token_hash = $1", &[h.into()])
+            .await?;
+        // The public id only (derived from the stored hash): never the cookie.
+        let audit = audit.map(|e| e.with("session", id));
+        self.audit_opt_in(&mut tx, audit, user_id).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn drop_session_hash(&self, hash: &str) -> Result<()> {
@@ -1483,7 +1562,7 @@ impl Store {
 
     /// Lock-down: every session, every half-signed-in login and every API token of
     /// every user ends at once — for a raid or a lost laptop. Everyone signs in again.
-    pub async fn lockdown(&self) -> Result<Lockdown> {
+    pub async fn lockdown(&self, audit: Option<AuditEntry>) -> Result<Lockdown> {
         let mut tx = self.db.begin().await?;
         let sessions = tx.execute("DELETE FROM sessions", &[]).await?;
         tx.execute("DELETE FROM login_challenges", &[]).await?;
@@ -1493,6 +1572,10 @@ impl Store {
                 &[true.into(), false.into()],
             )
             .await?;
+        if let Some(e) = audit {
+            let e = e.with("sessions", sessions).with("api_tokens", api_tokens);
+            self.audit_in(&mut tx, &e).await?;
+        }
         tx.commit().await?;
         tracing::warn!(
             sessions,
@@ -1646,8 +1729,16 @@ impl Access {
         self.store().sessions_of(self.actor().user_id).await
     }
 
+    /// An entry about the signed-in user's own account.
+    fn own_entry(&self, action: Action) -> Option<AuditEntry> {
+        Some(AuditEntry::new(action, "user").by(self.actor()))
+    }
+
     pub async fn revoke_own_session(&self, id: &str) -> Result<()> {
-        self.store().revoke_session(self.actor().user_id, id).await
+        let audit = self.own_entry(Action::SessionRevoke);
+        self.store()
+            .revoke_session(self.actor().user_id, id, audit)
+            .await
     }
 
     /// Change one's password; `keep` is the secret of the session that asked.
@@ -1658,7 +1749,13 @@ impl Access {
         keep: Option<&str>,
     ) -> Result<()> {
         self.store()
-            .change_password(self.actor().user_id, current, new, keep)
+            .change_password(
+                self.actor().user_id,
+                current,
+                new,
+                keep,
+                self.own_entry(Action::PasswordChange),
+            )
             .await
     }
 
@@ -1675,18 +1772,29 @@ impl Access {
     }
 
     pub async fn confirm_own_totp(&self, code: &str) -> Result<Vec<Zeroizing<String>>> {
-        self.store().confirm_totp(self.actor().user_id, code).await
+        let audit = self.own_entry(Action::TwoFactorEnrol);
+        self.store()
+            .confirm_totp(self.actor().user_id, code, audit)
+            .await
     }
 
     pub async fn new_own_recovery_codes(&self, code: &str) -> Result<Vec<Zeroizing<String>>> {
         self.store()
-            .new_recovery_codes(self.actor().user_id, code)
+            .new_recovery_codes(
+                self.actor().user_id,
+                code,
+                self.own_entry(Action::RecoveryCodesRenew),
+            )
             .await
     }
 
     pub async fn turn_off_own_two_factor(&self, password: Zeroizing<String>) -> Result<()> {
         self.store()
-            .turn_off_two_factor(self.actor().user_id, password)
+            .turn_off_two_factor(
+                self.actor().user_id,
+                password,
+                self.own_entry(Action::TwoFactorDisable),
+            )
             .await
     }
 
@@ -1703,13 +1811,16 @@ impl Access {
         if user_id == self.actor().user_id {
             return Err(StoreError::Forbidden);
         }
-        self.store().reset_two_factor(user_id).await
+        let audit = self.own_entry(Action::TwoFactorReset);
+        self.store().reset_two_factor(user_id, audit).await
     }
 
     /// Administrators end every session and API token, their own included.
     pub async fn lockdown(&self) -> Result<Lockdown> {
         self.require_admin()?;
-        self.store().lockdown().await
+        self.store()
+            .lockdown(self.own_entry(Action::Lockdown))
+            .await
     }
 }
 

@@ -246,6 +246,14 @@ pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[
         name: "0003_auth",
         sql: include_str!("../migrations/sqlite/0003_auth.sql"),
     },
+    Migration {
+        name: "0004_compartments",
+        sql: include_str!("../migrations/sqlite/0004_compartments.sql"),
+    },
+    Migration {
+        name: "0005_evidence",
+        sql: include_str!("../migrations/sqlite/0005_evidence.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -260,6 +268,14 @@ pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
     Migration {
         name: "0003_auth",
         sql: include_str!("../migrations/postgres/0003_auth.sql"),
+    },
+    Migration {
+        name: "0004_compartments",
+        sql: include_str!("../migrations/postgres/0004_compartments.sql"),
+    },
+    Migration {
+        name: "0005_evidence",
+        sql: include_str!("../migrations/postgres/0005_evidence.sql"),
     },
 ];
 

@@ -10,6 +10,8 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod backend;
+pub mod compartments;
+pub mod evidence;
 mod lookup;
 pub mod postgres;
 pub mod records;
@@ -20,6 +22,7 @@ use std::sync::Arc;
 
 pub use access::{Access, Actor};
 pub use auth::{NewUser, User};
+pub use compartments::{Compartment, Level, Member};
 pub use backend::{Backend, BackendError, Dialect, Row, Val};
 use vigil_domain::validate::FieldErrors;
 use vigil_domain::Clock;
@@ -66,6 +69,11 @@ pub struct Store {
     pub(crate) hash_limit: Arc<tokio::sync::Semaphore>,
     /// Session lifetimes, required second factor, hash cost (see `auth::AuthPolicy`).
     pub(crate) policy: Arc<auth::AuthPolicy>,
+    /// Whose compartments reads are limited to, and where new records go
+    /// (see `compartments.rs`). Unlimited on the store `open` returns.
+    pub(crate) scope: compartments::Scope,
+    /// Where evidence files are kept, encrypted (see `evidence.rs`); `None` refuses uploads.
+    pub(crate) evidence: Option<Arc<evidence::EvidenceFiles>>,
 }
 
 impl Store {
@@ -89,6 +97,8 @@ impl Store {
             clock,
             hash_limit: Arc::new(tokio::sync::Semaphore::new(auth::MAX_CONCURRENT_HASHES)),
             policy: Arc::new(auth::AuthPolicy::default()),
+            scope: compartments::Scope::default(),
+            evidence: None,
         };
         store.install_builtin_vocabularies().await?;
         Ok(store)

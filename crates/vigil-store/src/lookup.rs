@@ -5,13 +5,17 @@ use vigil_domain::model::{PartyRef, VictimRef};
 use crate::{Result, Store};
 
 impl Store {
-    /// The person or group with this code (`HRD-2019-0113`, `GRP-2020-0004`), if any.
+    /// The person or group with this code (`HRD-2019-0113`, `GRP-2020-0004`), if any
+    /// that the reader may see: a code from another compartment is an unknown code.
     pub async fn party_by_code(&self, code: &str) -> Result<Option<PartyRef>> {
         let code = code.trim().to_uppercase();
         let rows = self
             .db
             .query(
-                "SELECT id, code, legal_name FROM persons WHERE code = $1",
+                &format!(
+                    "SELECT id, code, legal_name FROM persons WHERE code = $1 AND {}",
+                    self.visible("persons.compartment_id")
+                ),
                 &[code.clone().into()],
             )
             .await?;
@@ -25,7 +29,10 @@ impl Store {
         let rows = self
             .db
             .query(
-                "SELECT id, code, name FROM groups WHERE code = $1",
+                &format!(
+                    "SELECT id, code, name FROM groups WHERE code = $1 AND {}",
+                    self.visible("groups.compartment_id")
+                ),
                 &[code.into()],
             )
             .await?;

@@ -415,13 +415,14 @@ impl Store {
         audit: Option<AuditEntry>,
     ) -> Result<Group> {
         let mut tx = self.db.begin().await?;
+        let compartment = self.target_compartment(&mut tx).await?;
         let code = self.next_code(&mut tx, GROUP_CODE_PREFIX).await?;
         let now = self.now_text();
         let rows = tx
             .query(
-                "INSERT INTO groups (code, name, group_type, country, description, version, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, 1, $6, $6) RETURNING id",
-                &[code.into(), g.name.clone().into(), g.group_type.clone().into(), Some(g.country.clone()).filter(|c| !c.is_empty()).into(), g.description.clone().into(), now.into()],
+                "INSERT INTO groups (code, name, group_type, country, description, version, created_at, updated_at, compartment_id)
+                 VALUES ($1, $2, $3, $4, $5, 1, $6, $6, $7) RETURNING id",
+                &[code.into(), g.name.clone().into(), g.group_type.clone().into(), Some(g.country.clone()).filter(|c| !c.is_empty()).into(), g.description.clone().into(), now.into(), compartment.into()],
             )
             .await?;
         let id = rows.first().map(|r| r.int(0)).ok_or(StoreError::NotFound)?;
@@ -465,7 +466,7 @@ impl Store {
     pub async fn group(&self, id: Id) -> Result<Group> {
         let rows = self
             .db
-            .query("SELECT id, code, name, group_type, country, description, version, created_at, updated_at FROM groups WHERE id = $1", &[id.into()])
+            .query(&format!("SELECT id, code, name, group_type, country, description, version, created_at, updated_at FROM groups WHERE id = $1 AND {}", self.visible("groups.compartment_id")), &[id.into()])
             .await?;
         rows.first().map(group_from).ok_or(StoreError::NotFound)
     }
@@ -474,18 +475,19 @@ impl Store {
     pub async fn groups(&self, q: &str, page: u32) -> Result<Page<Group>> {
         let like = format!("%{}%", q.trim().to_lowercase().replace(['%', '_'], ""));
         let offset = i64::from(page.max(1) - 1) * i64::from(PAGE_SIZE);
+        let seen = self.visible("groups.compartment_id");
         let rows = self
             .db
             .query(
-                "SELECT id, code, name, group_type, country, description, version, created_at, updated_at FROM groups
-                 WHERE lower(name) LIKE $1 OR lower(code) LIKE $1 ORDER BY name LIMIT $2 OFFSET $3",
+                &format!("SELECT id, code, name, group_type, country, description, version, created_at, updated_at FROM groups
+                 WHERE (lower(name) LIKE $1 OR lower(code) LIKE $1) AND {seen} ORDER BY name LIMIT $2 OFFSET $3"),
                 &[like.clone().into(), i64::from(PAGE_SIZE).into(), offset.into()],
             )
             .await?;
         let total = self
             .db
             .query(
-                "SELECT count(*) FROM groups WHERE lower(name) LIKE $1 OR lower(code) LIKE $1",
+                &format!("SELECT count(*) FROM groups WHERE (lower(name) LIKE $1 OR lower(code) LIKE $1) AND {seen}"),
                 &[like.into()],
             )
             .await?
@@ -522,7 +524,8 @@ impl Store {
         let rows = tx
             .query(
                 &format!(
-                    "SELECT version FROM {table} WHERE id = $1{}",
+                    "SELECT version FROM {table} WHERE id = $1 AND {}{}",
+                    self.visible(&format!("{table}.compartment_id")),
                     self.lock_row()
                 ),
                 &[id.into()],
@@ -558,12 +561,13 @@ impl Store {
         p: &ValidPerson,
     ) -> Result<Id> {
         let p = &p.0;
+        let compartment = self.target_compartment(tx).await?;
         let code = self.next_code(tx, p.kind.code_prefix()).await?;
         let now = self.now_text();
         let rows = tx
             .query(
-                "INSERT INTO persons (code, kind, legal_name, contacts, address, sex, birth_year, sdg_group, consent_record, consent_share, consent_publish, external_id, version, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13) RETURNING id",
+                "INSERT INTO persons (code, kind, legal_name, contacts, address, sex, birth_year, sdg_group, consent_record, consent_share, consent_publish, external_id, version, created_at, updated_at, compartment_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14) RETURNING id",
                 &[
                     code.clone().into(),
                     p.kind.code().into(),
@@ -578,6 +582,7 @@ impl Store {
                     p.consent_publish.code().into(),
                     nonempty(&p.external_id),
                     now.into(),
+                    compartment.into(),
                 ],
             )
             .await
@@ -634,7 +639,13 @@ impl Store {
         }
         for g in &p.memberships {
             let exists = tx
-                .query("SELECT 1 FROM groups WHERE id = $1", &[(*g).into()])
+                .query(
+                    &format!(
+                        "SELECT 1 FROM groups WHERE id = $1 AND {}",
+                        self.visible("groups.compartment_id")
+                    ),
+                    &[(*g).into()],
+                )
                 .await?;
             if exists.is_empty() {
                 let mut e = FieldErrors::default();
@@ -720,7 +731,10 @@ impl Store {
         let rows = self
             .db
             .query(
-                &format!("SELECT {PERSON_COLS} FROM persons WHERE id = $1"),
+                &format!(
+                    "SELECT {PERSON_COLS} FROM persons WHERE id = $1 AND {}",
+                    self.visible("persons.compartment_id")
+                ),
                 &[id.into()],
             )
             .await?;
@@ -732,7 +746,10 @@ impl Store {
         let rows = self
             .db
             .query(
-                &format!("SELECT {PERSON_COLS} FROM persons WHERE external_id = $1"),
+                &format!(
+                    "SELECT {PERSON_COLS} FROM persons WHERE external_id = $1 AND {}",
+                    self.visible("persons.compartment_id")
+                ),
                 &[external_id.into()],
             )
             .await?;
@@ -766,7 +783,7 @@ impl Store {
         }
         for r in self
             .db
-            .query(&format!("SELECT m.person_id, g.id, g.code, g.name FROM memberships m JOIN groups g ON g.id = m.group_id WHERE m.person_id IN ({ids}) ORDER BY g.name"), &[])
+            .query(&format!("SELECT m.person_id, g.id, g.code, g.name FROM memberships m JOIN groups g ON g.id = m.group_id WHERE m.person_id IN ({ids}) AND {} ORDER BY g.name", self.visible("g.compartment_id")), &[])
             .await?
         {
             if let Some(p) = by_id.get(&r.int(0)).and_then(|&i| out.get_mut(i)) {
@@ -778,7 +795,7 @@ impl Store {
 
     /// Persons matching a filter. `sensitive` says whether the reader may search legal names.
     pub async fn persons(&self, f: &PersonFilter, sensitive: bool) -> Result<Page<Person>> {
-        let mut wh: Vec<String> = vec!["1=1".into()];
+        let mut wh: Vec<String> = vec![self.visible("p.compartment_id")];
         let mut args: Vec<Val> = Vec::new();
         let arg = |v: Val, args: &mut Vec<Val>| {
             args.push(v);
@@ -843,7 +860,8 @@ impl Store {
             .query(
                 &format!(
                     "SELECT v.id, v.incident_id, i.title, v.violation_type, v.date, v.date_precision, i.country, i.status
-                     FROM violations v JOIN incidents i ON i.id = v.incident_id WHERE v.{col} = $1 ORDER BY v.date DESC, v.id DESC"
+                     FROM violations v JOIN incidents i ON i.id = v.incident_id WHERE v.{col} = $1 AND {} ORDER BY v.date DESC, v.id DESC",
+                    self.visible("i.compartment_id")
                 ),
                 &[id.into()],
             )
@@ -874,7 +892,10 @@ impl Store {
             };
             if tx
                 .query(
-                    &format!("SELECT 1 FROM {table} WHERE id = $1"),
+                    &format!(
+                        "SELECT 1 FROM {table} WHERE id = $1 AND {}",
+                        self.visible(&format!("{table}.compartment_id"))
+                    ),
                     &[id.into()],
                 )
                 .await?
@@ -891,7 +912,10 @@ impl Store {
                     if let Some(pid) = pid {
                         if tx
                             .query(
-                                &format!("SELECT 1 FROM {table} WHERE id = $1"),
+                                &format!(
+                                    "SELECT 1 FROM {table} WHERE id = $1 AND {}",
+                                    self.visible(&format!("{table}.compartment_id"))
+                                ),
                                 &[pid.into()],
                             )
                             .await?
@@ -931,13 +955,16 @@ impl Store {
         inc: &ValidIncident,
     ) -> Result<Id> {
         self.check_parties(tx, inc).await?;
+        let compartment = self.target_compartment(tx).await?;
         let now = self.now_text();
+        let mut args = incident_args(inc, user, now);
+        args.push(compartment.into());
         let rows = tx
             .query(
                 "INSERT INTO incidents (external_id, title, narrative, start_date, start_precision, start_year, end_date, end_precision,
-                   country, region, locality, latitude, longitude, business_sector, status, verification_override, version, created_by, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18, $18) RETURNING id",
-                &incident_args(inc, user, now),
+                   country, region, locality, latitude, longitude, business_sector, status, verification_override, version, created_by, created_at, updated_at, compartment_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18, $18, $19) RETURNING id",
+                &args,
             )
             .await
             .map_err(|e| match e {
@@ -1025,8 +1052,13 @@ impl Store {
         let mut sensitive = h.text(1);
         for r in tx
             .query(
-                "SELECT p.code, p.legal_name, g.code, g.name FROM violations v
-                 LEFT JOIN persons p ON p.id = v.victim_person_id LEFT JOIN groups g ON g.id = v.victim_group_id WHERE v.incident_id = $1",
+                // Only victims of the incident's own compartment are indexed: a reader
+                // of the incident must not find it by the name of someone they may
+                // not see.
+                "SELECT p.code, p.legal_name, g.code, g.name FROM violations v JOIN incidents i ON i.id = v.incident_id
+                 LEFT JOIN persons p ON p.id = v.victim_person_id AND p.compartment_id = i.compartment_id
+                 LEFT JOIN groups g ON g.id = v.victim_group_id AND g.compartment_id = i.compartment_id
+                 WHERE v.incident_id = $1",
                 &[id.into()],
             )
             .await?
@@ -1096,7 +1128,8 @@ impl Store {
         let rows = tx
             .query(
                 &format!(
-                    "SELECT version, status FROM incidents WHERE id = $1{}",
+                    "SELECT version, status FROM incidents WHERE id = $1 AND {}{}",
+                    self.visible("incidents.compartment_id"),
                     self.lock_row()
                 ),
                 &[id.into()],
@@ -1155,7 +1188,10 @@ impl Store {
         let rows = self
             .db
             .query(
-                "SELECT id FROM incidents WHERE external_id = $1",
+                &format!(
+                    "SELECT id FROM incidents WHERE external_id = $1 AND {}",
+                    self.visible("incidents.compartment_id")
+                ),
                 &[external_id.into()],
             )
             .await?;
@@ -1167,7 +1203,10 @@ impl Store {
         let rows = self
             .db
             .query(
-                &format!("SELECT {INCIDENT_COLS} FROM incidents i WHERE i.id = $1"),
+                &format!(
+                    "SELECT {INCIDENT_COLS} FROM incidents i WHERE i.id = $1 AND {}",
+                    self.visible("i.compartment_id")
+                ),
                 &[id.into()],
             )
             .await?;
@@ -1195,8 +1234,10 @@ impl Store {
                 &format!(
                     "SELECT v.id, v.incident_id, v.violation_type, v.victim_person_id, v.victim_group_id, v.date, v.date_precision, v.outcome, v.reprisal_un,
                             p.code, p.legal_name, g.code, g.name
-                     FROM violations v LEFT JOIN persons p ON p.id = v.victim_person_id LEFT JOIN groups g ON g.id = v.victim_group_id
-                     WHERE v.incident_id IN ({ids}) ORDER BY v.incident_id, v.position"
+                     FROM violations v LEFT JOIN persons p ON p.id = v.victim_person_id AND {} LEFT JOIN groups g ON g.id = v.victim_group_id AND {}
+                     WHERE v.incident_id IN ({ids}) ORDER BY v.incident_id, v.position",
+                    self.visible("p.compartment_id"),
+                    self.visible("g.compartment_id")
                 ),
                 &[],
             )
@@ -1212,7 +1253,8 @@ impl Store {
                 (None, Some(g)) => PartyRef {
                     victim: VictimRef::Group(g),
                     code: r.text(11),
-                    name: Some(r.text(12)),
+                    // Empty when the group is in a compartment the reader cannot see.
+                    name: Some(r.text(12)).filter(|s| !s.is_empty()),
                 },
                 (None, None) => continue,
             };
@@ -1243,8 +1285,10 @@ impl Store {
                 .query(
                     &format!(
                         "SELECT pe.violation_id, pe.perpetrator_type, pe.person_id, p.code, p.legal_name, pe.group_id, g.code, g.name
-                         FROM perpetrators pe LEFT JOIN persons p ON p.id = pe.person_id LEFT JOIN groups g ON g.id = pe.group_id
-                         WHERE pe.violation_id IN ({vids}) ORDER BY pe.violation_id, pe.position"
+                         FROM perpetrators pe LEFT JOIN persons p ON p.id = pe.person_id AND {} LEFT JOIN groups g ON g.id = pe.group_id AND {}
+                         WHERE pe.violation_id IN ({vids}) ORDER BY pe.violation_id, pe.position",
+                        self.visible("p.compartment_id"),
+                        self.visible("g.compartment_id")
                     ),
                     &[],
                 )
@@ -1255,7 +1299,7 @@ impl Store {
                 v.perpetrators.push(Perpetrator {
                     perpetrator_type: r.text(1),
                     person: r.opt_int(2).map(|id| PartyRef { victim: VictimRef::Person(id), code: r.text(3), name: Some(r.text(4)).filter(|s| !s.is_empty()) }),
-                    group: r.opt_int(5).map(|id| PartyRef { victim: VictimRef::Group(id), code: r.text(6), name: Some(r.text(7)) }),
+                    group: r.opt_int(5).map(|id| PartyRef { victim: VictimRef::Group(id), code: r.text(6), name: Some(r.text(7)).filter(|s| !s.is_empty()) }),
                 });
             }
         }
@@ -1273,7 +1317,8 @@ impl Store {
 
     /// The WHERE clause and arguments for an incident filter.
     fn incident_where(&self, f: &IncidentFilter, sensitive: bool) -> (String, Vec<Val>) {
-        let mut wh: Vec<String> = vec!["1=1".into()];
+        // Compartments first: every list, search and export goes through here.
+        let mut wh: Vec<String> = vec![self.visible("i.compartment_id")];
         let mut args: Vec<Val> = Vec::new();
         let mut push = |clause: &str, v: Val, wh: &mut Vec<String>| {
             args.push(v);
@@ -1437,16 +1482,29 @@ impl Store {
 
     /// Counts for the front page.
     pub async fn counts(&self) -> Result<(i64, i64, i64)> {
-        let one = |sql: &'static str| async move {
+        // Aggregate-only members count a compartment's records too.
+        let one = |sql: String| async move {
             self.db
-                .query(sql, &[])
+                .query(&sql, &[])
                 .await
                 .map(|r| r.first().map(|r| r.int(0)).unwrap_or(0))
         };
         Ok((
-            one("SELECT count(*) FROM incidents").await?,
-            one("SELECT count(*) FROM persons").await?,
-            one("SELECT count(*) FROM groups").await?,
+            one(format!(
+                "SELECT count(*) FROM incidents WHERE {}",
+                self.countable("incidents.compartment_id")
+            ))
+            .await?,
+            one(format!(
+                "SELECT count(*) FROM persons WHERE {}",
+                self.countable("persons.compartment_id")
+            ))
+            .await?,
+            one(format!(
+                "SELECT count(*) FROM groups WHERE {}",
+                self.countable("groups.compartment_id")
+            ))
+            .await?,
         ))
     }
 
@@ -1466,7 +1524,10 @@ impl Store {
         };
         let rows = tx
             .query(
-                "SELECT id FROM incidents WHERE external_id = $1",
+                &format!(
+                    "SELECT id FROM incidents WHERE external_id = $1 AND {}",
+                    self.visible("incidents.compartment_id")
+                ),
                 &[ext.into()],
             )
             .await?;
@@ -1499,7 +1560,10 @@ impl Store {
         if !p.0.external_id.is_empty() {
             let rows = tx
                 .query(
-                    "SELECT id FROM persons WHERE external_id = $1",
+                    &format!(
+                        "SELECT id FROM persons WHERE external_id = $1 AND {}",
+                        self.visible("persons.compartment_id")
+                    ),
                     &[p.0.external_id.clone().into()],
                 )
                 .await?;

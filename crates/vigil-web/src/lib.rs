@@ -14,6 +14,7 @@ pub mod csv_export;
 pub mod error;
 pub mod forms;
 pub mod i18n;
+pub mod multipart;
 pub mod pages;
 pub mod security;
 pub mod session;
@@ -44,6 +45,7 @@ pub struct AppState {
 
 /// The whole application: pages, API, static files, middleware.
 pub fn router(store: Store, config: WebConfig) -> Router {
+    let upload_max = store.evidence_max_size();
     let state = AppState {
         store,
         config: Arc::new(config),
@@ -52,7 +54,9 @@ pub fn router(store: Store, config: WebConfig) -> Router {
     pages::routes(state.clone())
         .merge(api)
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            security::MAX_BODY,
+        // 2 MB for every body but evidence uploads, which get the evidence limit.
+        .layer(axum::middleware::from_fn_with_state(
+            upload_max,
+            security::limit_body,
         ))
 }

@@ -3,7 +3,8 @@
 //!   the login page;
 //! - every request that changes state (any method but GET/HEAD) must carry the CSRF
 //!   token bound to its session (or, before login, the pre-session cookie's token) in
-//!   a `csrf` form field; otherwise it is refused with 403 and nothing runs.
+//!   a `csrf` form field (urlencoded, or a text part of a multipart upload); otherwise
+//!   it is refused with 403 and nothing runs.
 //!
 //! - a session whose user must have a second factor and has none (the instance
 //!   requires one for their role) reaches only the enrolment pages and sign-out.
@@ -129,10 +130,18 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let body = if parts.method == Method::GET || parts.method == Method::HEAD {
         body
     } else {
-        let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+        let limit =
+            crate::security::body_limit(&parts.method, &path, state.store.evidence_max_size());
+        let Ok(bytes) = to_bytes(body, limit.max(MAX_BODY)).await else {
             return (StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response();
         };
-        let sent = form_field(&bytes, "csrf");
+        // Multipart forms (evidence uploads) carry the token as a text part; every
+        // other body is read as urlencoded, as before.
+        let sent = match crate::multipart::boundary(&parts.headers) {
+            Some(b) => crate::multipart::parse(&bytes, &b)
+                .and_then(|p| crate::multipart::field(&p, "csrf")),
+            None => form_field(&bytes, "csrf"),
+        };
         let ok = !csrf.is_empty()
             && sent
                 .as_deref()

@@ -32,8 +32,9 @@
 //! version, creation time, engine, and for every entry its name, size and SHA-256), then
 //! each entry's bytes in manifest order. Entries are `vigil.db` (a `VACUUM INTO` snapshot,
 //! itself SQLCipher-encrypted under the database key) and `vigil.salt` when present;
-//! names are relative paths (`files/…` is reserved for evidence files), so evidence can
-//! join the archive without a new format.
+//! names are relative paths, and evidence files join as `evidence/ab/cdef…`, exactly as
+//! they lie in the data directory (already encrypted under the evidence subkey, and
+//! encrypted again by the archive), so a restore puts them back where they were.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -783,6 +784,15 @@ fn write_and_verify(
             sha256: hex::encode(Sha256::digest(s)),
         });
     }
+    let evidence = evidence_files(data)?;
+    for (name, path) in &evidence {
+        let (size, sha256) = hash_file(path)?;
+        entries.push(Entry {
+            name: name.clone(),
+            size,
+            sha256,
+        });
+    }
     let manifest = Manifest {
         format: FORMAT_VERSION,
         vigil_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -801,6 +811,17 @@ fn write_and_verify(
     let mut sources: Vec<&mut dyn Read> = vec![&mut db];
     if salt.is_some() {
         sources.push(&mut salt_reader);
+    }
+    let mut evidence_readers = evidence
+        .iter()
+        .map(|(_, p)| {
+            File::open(p)
+                .map(|f| BufReader::with_capacity(IO_BUF, f))
+                .with_context(|| format!("cannot read {}", p.display()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for r in evidence_readers.iter_mut() {
+        sources.push(r);
     }
     let (w, hashes) = write_archive(
         BufWriter::with_capacity(IO_BUF, file),
@@ -833,6 +854,43 @@ fn write_and_verify(
     }
     std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
     Ok(manifest)
+}
+
+/// The evidence files of a data directory, as archive entry names (`evidence/ab/cd…`)
+/// and paths, sorted. Files are immutable once in place (written under a temporary
+/// name, then renamed), so each is whole; temporary files (`.tmp-…`) are skipped.
+/// A file whose row is in the snapshot was on disk before the row was committed.
+fn evidence_files(data: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let root = data.join(vigil_store::evidence::DIR_NAME);
+    let mut out = Vec::new();
+    let dirs = match std::fs::read_dir(&root) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e).context(format!("cannot read {}", root.display())),
+    };
+    for d in dirs {
+        let d = d.with_context(|| format!("cannot read {}", root.display()))?;
+        if !d.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let head = d.file_name().to_string_lossy().into_owned();
+        for f in std::fs::read_dir(d.path())
+            .with_context(|| format!("cannot read {}", d.path().display()))?
+        {
+            let f = f.with_context(|| format!("cannot read {}", d.path().display()))?;
+            let name = f.file_name().to_string_lossy().into_owned();
+            let entry = format!("{}/{head}/{name}", vigil_store::evidence::DIR_NAME);
+            if name.starts_with('.')
+                || !f.file_type().is_ok_and(|t| t.is_file())
+                || !valid_entry_name(&entry)
+            {
+                continue;
+            }
+            out.push((entry, f.path()));
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 fn hash_file(path: &Path) -> anyhow::Result<(u64, String)> {

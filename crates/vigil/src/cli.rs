@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 
 use vigil_domain::{Role, SystemClock};
 use vigil_store::audit::{Action, AuditEntry};
+use vigil_store::evidence::EvidenceFiles;
 use vigil_store::{Access, Actor, NewUser, Store, StoreConfig};
 
 use crate::keys;
@@ -44,6 +45,19 @@ pub struct DbArgs {
     pub key_file: Option<PathBuf>,
 }
 
+/// Where evidence files are kept and how large they may be.
+#[derive(Args, Debug, Clone)]
+pub struct EvidenceArgs {
+    /// Directory of the encrypted evidence files. Default with --data: DIR/evidence;
+    /// with --database-url it must be given (and the master key with --key-file or
+    /// VIGIL_MASTER_KEY), else uploads are refused.
+    #[arg(long, env = "VIGIL_EVIDENCE_DIR")]
+    pub evidence_dir: Option<PathBuf>,
+    /// Largest evidence file accepted, in megabytes (MiB).
+    #[arg(long, env = "VIGIL_EVIDENCE_MAX_MB", default_value_t = 25)]
+    pub evidence_max_mb: usize,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the web interface and the API.
@@ -61,6 +75,8 @@ enum Command {
         secure_cookies: bool,
         #[command(flatten)]
         auth: crate::signin::AuthArgs,
+        #[command(flatten)]
+        evidence: EvidenceArgs,
     },
     /// End every session and revoke every API token at once (a raid, a lost laptop).
     Lockdown {
@@ -85,6 +101,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Compartments (need-to-know): who may see which records.
+    Compartment {
+        #[command(subcommand)]
+        command: CompartmentCommand,
+    },
     /// Import incidents from a CSV file (see docs/import.md).
     Import {
         #[command(flatten)]
@@ -104,6 +125,10 @@ enum Command {
         /// The administrator the import is recorded under (default: the first).
         #[arg(long = "as")]
         as_user: Option<String>,
+        /// The compartment the rows go to, which that user must belong to (default:
+        /// their first).
+        #[arg(long)]
+        compartment: Option<String>,
         /// The CSV file.
         file: PathBuf,
     },
@@ -200,6 +225,8 @@ enum EncodingArg {
     Latin1,
 }
 
+use crate::compartments::CompartmentCommand;
+
 #[derive(Subcommand, Debug)]
 enum AuditCommand {
     /// Check the audit log's hash chain; report the first broken link (exit code 2).
@@ -285,9 +312,49 @@ pub async fn open_store(db: &DbArgs, demo: bool, creating: bool) -> anyhow::Resu
     let source = keys::choose(db.key_file.as_deref(), demo);
     let master = keys::load(&source, &data, creating)?;
     let key = keys::subkey(&master, keys::SQLCIPHER_LABEL);
-    Store::open(StoreConfig::Sqlite { path: file, key }, clock)
+    let evidence = EvidenceFiles::new(
+        data.join(vigil_store::evidence::DIR_NAME),
+        keys::subkey(&master, vigil_store::evidence::EVIDENCE_LABEL),
+        vigil_store::evidence::DEFAULT_MAX_SIZE,
+    );
+    Ok(Store::open(StoreConfig::Sqlite { path: file, key }, clock)
         .await
-        .with_context(|| format!("cannot open the database in {}", data.display()))
+        .with_context(|| format!("cannot open the database in {}", data.display()))?
+        .with_evidence(evidence))
+}
+
+/// Set the evidence store's directory and size limit for `serve`. With `--data` the
+/// files live in `DIR/evidence` unless `--evidence-dir` says otherwise; with
+/// PostgreSQL they need `--evidence-dir` and a master key (none given: uploads refused).
+fn configure_evidence(
+    store: Store,
+    db: &DbArgs,
+    args: &EvidenceArgs,
+    demo: bool,
+) -> anyhow::Result<Store> {
+    let max = args.evidence_max_mb.saturating_mul(1024 * 1024);
+    if max == 0 {
+        bail!("--evidence-max-mb must be at least 1");
+    }
+    if let Some(files) = store.evidence_files() {
+        // SQLite: the key came with the data directory.
+        let files = files.reconfigured(args.evidence_dir.clone(), max);
+        return Ok(store.with_evidence(files));
+    }
+    let Some(dir) = args.evidence_dir.clone() else {
+        tracing::warn!("no --evidence-dir: evidence uploads are refused");
+        return Ok(store);
+    };
+    // PostgreSQL: the master key from --key-file or VIGIL_MASTER_KEY (a passphrase
+    // keeps its salt in the evidence directory).
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let source = keys::choose(db.key_file.as_deref(), demo);
+    let master = keys::load(&source, &dir, true)?;
+    Ok(store.with_evidence(EvidenceFiles::new(
+        dir,
+        keys::subkey(&master, vigil_store::evidence::EVIDENCE_LABEL),
+        max,
+    )))
 }
 
 fn read_new_password(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
@@ -344,7 +411,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo,
             secure_cookies,
             auth,
-        } => serve(db, listen, demo, secure_cookies, auth).await,
+            evidence,
+        } => serve(db, listen, demo, secure_cookies, auth, evidence).await,
         Command::Lockdown { db } => crate::signin::lockdown(&db).await,
         Command::Init { db, admin } => {
             if let Some(d) = &db.data {
@@ -388,6 +456,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User { command } => user_command(command).await,
         Command::Audit { command } => audit_command(command).await,
+        Command::Compartment { command } => crate::compartments::command(command).await,
         Command::Backup { command, db, out } => backup_command(command, db, out).await,
         Command::Restore {
             input,
@@ -414,11 +483,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dry_run,
             add_unknown_terms,
             as_user,
+            compartment,
             file,
         } => {
             let store = open_store(&db, false, false).await?;
             let actor = admin_actor(&store, as_user.as_deref()).await?;
-            let access = Access::new(store.clone(), actor);
+            let mut access = Access::new(store.clone(), actor);
+            if let Some(name) = compartment {
+                let c = store
+                    .compartment_by_name(&name)
+                    .await
+                    .map_err(|_| anyhow::anyhow!("no compartment {name}"))?;
+                access = access.in_compartment(c.id);
+            }
             let opts = crate::import::ImportOptions {
                 mapping,
                 file,
@@ -589,6 +666,12 @@ async fn audit_command(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
 /// The demo administrator: created on first start; its password is renewed and
 /// printed at every demo start, so no password is ever stored in clear.
 async fn ensure_demo_admin(store: &Store) -> anyhow::Result<(Actor, Option<Zeroizing<String>>)> {
+    let found = demo_admin(store).await?;
+    crate::compartments::demo_compartments(store, found.0.user_id).await?;
+    Ok(found)
+}
+
+async fn demo_admin(store: &Store) -> anyhow::Result<(Actor, Option<Zeroizing<String>>)> {
     let password = random_password();
     match store.user_by_name("admin").await {
         Ok(u) => Ok((Actor::from(&u), None)),
@@ -617,10 +700,12 @@ async fn serve(
     demo: bool,
     secure_cookies: bool,
     auth: crate::signin::AuthArgs,
+    evidence: EvidenceArgs,
 ) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let policy = auth.calibrated_policy(demo).await?;
     let store = open_store(&db, demo, demo).await?.with_auth_policy(policy);
+    let store = configure_evidence(store, &db, &evidence, demo)?;
     let mut demo_login = None;
     if demo {
         let (actor, _) = ensure_demo_admin(&store).await?;

@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod cli;
+pub mod compartments;
 pub mod demo;
 pub mod import;
 pub mod keys;

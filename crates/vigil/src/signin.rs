@@ -11,6 +11,7 @@ use chrono::Duration;
 use clap::Args;
 
 use vigil_domain::Role;
+use vigil_store::audit::{Action, AuditEntry};
 use vigil_store::auth::{calibrate_hash_cost, AuthPolicy, HASH_MEMORY_KIB, HASH_TARGET};
 
 use crate::cli::{open_store, DbArgs};
@@ -153,7 +154,8 @@ fn short(d: Duration) -> String {
 /// `vigil lockdown`: end every session and revoke every API token, now.
 pub async fn lockdown(db: &DbArgs) -> anyhow::Result<ExitCode> {
     let store = open_store(db, false, false).await?;
-    let r = store.lockdown().await?;
+    let audit = AuditEntry::new(Action::Lockdown, "user").cli();
+    let r = store.lockdown(Some(audit)).await?;
     store.close().await;
     println!(
         "Lock-down: {} sessions ended, {} API tokens revoked. Everyone must log in again; partner systems need new tokens.",
@@ -170,7 +172,8 @@ pub async fn reset_two_factor(db: &DbArgs, username: &str) -> anyhow::Result<Exi
         .user_by_name(username)
         .await
         .map_err(|_| anyhow::anyhow!("no user {username}"))?;
-    store.reset_two_factor(user.id).await?;
+    let audit = AuditEntry::new(Action::TwoFactorReset, "user").cli();
+    store.reset_two_factor(user.id, Some(audit)).await?;
     store.close().await;
     println!(
         "Two-factor authentication of {} removed and their sessions ended; they set it up again at their next login.",

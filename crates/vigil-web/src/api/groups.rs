@@ -46,6 +46,7 @@ pub(super) async fn list_groups(
 /// Record a group.
 #[utoipa::path(
     post, path = "/api/v1/groups", tag = "groups",
+    params(("compartment" = Option<i64>, Query, description = "Compartment to record it in (one the caller is a full member of; default: their first)")),
     responses(
         (status = 201, description = "Recorded; `Location` names it", body = Group),
         (status = 400, description = "Invalid (`fields`) or malformed input", body = ErrorBody),
@@ -54,8 +55,12 @@ pub(super) async fn list_groups(
         (status = 413, description = "Body larger than 2 MB", body = ErrorBody),
     )
 )]
-pub(super) async fn create_group(c: Caller, Json(input): Json<GroupInput>) -> ApiResult<Response> {
-    let g = c.access.create_group(&input).await?;
+pub(super) async fn create_group(
+    c: Caller,
+    Query(t): Query<super::target::Target>,
+    Json(input): Json<GroupInput>,
+) -> ApiResult<Response> {
+    let g = t.writer(&c.access).create_group(&input).await?;
     Ok(created(format!("/api/v1/groups/{}", g.id), g))
 }
 

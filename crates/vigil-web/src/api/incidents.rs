@@ -46,6 +46,7 @@ pub(super) async fn list_incidents(
 /// Nothing is saved unless everything validates.
 #[utoipa::path(
     post, path = "/api/v1/incidents", tag = "incidents",
+    params(("compartment" = Option<i64>, Query, description = "Compartment to record it in (one the caller is a full member of; default: their first)")),
     responses(
         (status = 201, description = "Recorded; `Location` names it", body = Incident),
         (status = 400, description = "Invalid (`fields`) or malformed body", body = ErrorBody),
@@ -56,9 +57,10 @@ pub(super) async fn list_incidents(
 )]
 pub(super) async fn create_incident(
     c: Caller,
+    Query(t): Query<super::target::Target>,
     Json(input): Json<IncidentInput>,
 ) -> ApiResult<Response> {
-    let id = c.access.create_incident(&input).await?;
+    let id = t.writer(&c.access).create_incident(&input).await?;
     let incident = c.access.incident(id).await?;
     Ok(created(format!("/api/v1/incidents/{id}"), incident))
 }

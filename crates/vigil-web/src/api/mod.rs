@@ -9,11 +9,13 @@
 
 pub mod auth;
 pub mod error;
+mod evidence;
 pub mod extract;
 mod groups;
 mod incidents;
 mod persons;
 mod reference;
+mod target;
 #[cfg(test)]
 mod tests;
 
@@ -72,6 +74,9 @@ fn endpoints() -> Vec<Endpoint> {
         GET "/api/v1/incidents/{id}/violations" => incidents::incident_violations,
         GET "/api/v1/incidents/{id}/sources" => incidents::incident_sources,
         GET "/api/v1/incidents/{id}/history" => incidents::incident_history,
+        POST "/api/v1/incidents/{id}/evidence" => evidence::upload_evidence,
+        GET "/api/v1/incidents/{id}/evidence" => evidence::list_evidence,
+        GET "/api/v1/evidence/{id}/download" => evidence::download_evidence,
         GET "/api/v1/persons" => persons::list_persons,
         POST "/api/v1/persons" => persons::create_person,
         GET "/api/v1/persons/{id}" => persons::get_person,
@@ -199,6 +204,9 @@ impl Modify for BearerToken {
         incidents::incident_violations,
         incidents::incident_sources,
         incidents::incident_history,
+        evidence::upload_evidence,
+        evidence::list_evidence,
+        evidence::download_evidence,
         persons::list_persons,
         persons::create_person,
         persons::get_person,
@@ -222,6 +230,7 @@ impl Modify for BearerToken {
     security(("bearer" = [])),
     tags(
         (name = "incidents", description = "Events: who did what to whom, when and where"),
+        (name = "evidence", description = "Files attached to incidents, encrypted at rest, downloaded only as attachments"),
         (name = "persons", description = "Defenders, relatives, witnesses, named perpetrators"),
         (name = "groups", description = "Organisations, communities, movements"),
         (name = "vocabularies", description = "Classified lists with stable codes"),

@@ -37,6 +37,7 @@ pub(super) async fn list_persons(
 /// Record a person; Vigil gives them a pseudonymous code (`HRD-2024-0001`).
 #[utoipa::path(
     post, path = "/api/v1/persons", tag = "persons",
+    params(("compartment" = Option<i64>, Query, description = "Compartment to record it in (one the caller is a full member of; default: their first)")),
     responses(
         (status = 201, description = "Recorded; `Location` names it", body = Person),
         (status = 400, description = "Invalid (`fields`) or malformed input", body = ErrorBody),
@@ -47,9 +48,10 @@ pub(super) async fn list_persons(
 )]
 pub(super) async fn create_person(
     c: Caller,
+    Query(t): Query<super::target::Target>,
     Json(input): Json<PersonInput>,
 ) -> ApiResult<Response> {
-    let p = c.access.create_person(&input).await?;
+    let p = t.writer(&c.access).create_person(&input).await?;
     // Read back through the caller's access, so the answer is redacted like any read.
     let p = c.access.person(p.id).await?;
     Ok(created(format!("/api/v1/persons/{}", p.id), p))

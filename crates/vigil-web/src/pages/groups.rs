@@ -202,13 +202,15 @@ impl GroupFormView {
 #[template(path = "group_form.html")]
 struct FormPage {
     l: Layout,
+    /// The compartment select (new records, writers with a choice).
+    compartments: Vec<crate::forms::Opt>,
     v: GroupFormView,
     action: String,
     heading: String,
     cancel: String,
 }
 
-fn render_form(
+async fn render_form(
     ctx: &Ctx,
     f: Fields,
     errs: &FieldErrors,
@@ -217,8 +219,10 @@ fn render_form(
     heading: String,
     cancel: String,
 ) -> WebResult<Response> {
+    let compartments = super::compartments::choices(ctx, &action, f.get("compartment")).await?;
     let html = FormPage {
         l: Layout::of(ctx, "groups"),
+        compartments,
         v: GroupFormView::new(f, errs, vocab, &ctx.t),
         action,
         heading,
@@ -243,6 +247,7 @@ async fn new_form(ctx: Ctx) -> Response {
             ctx.t.get("group-new"),
             "/groups".into(),
         )
+        .await
     }
     .await;
     respond(&ctx, r)
@@ -255,7 +260,10 @@ async fn create(ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> Response 
         }
         let f = Fields::parse(pairs);
         let vocab = ctx.access.vocabularies().await?;
-        let errs = match ctx.access.create_group(&group_input(&f)).await {
+        let errs = match super::compartments::writer(&ctx, &f)
+            .create_group(&group_input(&f))
+            .await
+        {
             Ok(g) => return Ok(Redirect::to(&format!("/groups/{}?saved=1", g.id)).into_response()),
             Err(StoreError::Invalid(e)) => e,
             Err(e) => return Err(e.into()),
@@ -269,6 +277,7 @@ async fn create(ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> Response 
             ctx.t.get("group-new"),
             "/groups".into(),
         )
+        .await
     }
     .await;
     respond(&ctx, r)
@@ -290,6 +299,7 @@ async fn edit_form(ctx: Ctx, Path(id): Path<Id>) -> Response {
             ctx.t.arg("group-edit", &g.name),
             format!("/groups/{id}"),
         )
+        .await
     }
     .await;
     respond(&ctx, r)
@@ -328,6 +338,7 @@ async fn update(
             ctx.t.arg("group-edit", &current.name),
             format!("/groups/{id}"),
         )
+        .await
     }
     .await;
     respond(&ctx, r)

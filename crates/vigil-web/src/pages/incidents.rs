@@ -175,6 +175,7 @@ struct ShowPage {
     independent: usize,
     can_write: bool,
     saved: bool,
+    evidence: super::evidence::EvidenceSection,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -187,7 +188,9 @@ async fn show(ctx: Ctx, Path(id): Path<Id>, Query(q): Query<ShowQuery>) -> Respo
     let r = async {
         let i = ctx.access.incident(id).await?;
         let vocab = ctx.access.vocabularies().await?;
+        let evidence = super::evidence::section(&ctx, id).await?;
         page(&ShowPage {
+            evidence,
             independent: independent_sources(i.sources.iter().map(|s| s.origin.as_str())),
             can_write: ctx.access.can(Permission::Write),
             labels: Labels {
@@ -207,6 +210,8 @@ async fn show(ctx: Ctx, Path(id): Path<Id>, Query(q): Query<ShowQuery>) -> Respo
 #[template(path = "incident_form.html")]
 struct FormPage {
     l: Layout,
+    /// The compartment select (new records, writers with a choice).
+    compartments: Vec<crate::forms::Opt>,
     v: IncidentFormView,
     action: String,
     heading: String,
@@ -215,7 +220,7 @@ struct FormPage {
     regions: Vec<String>,
 }
 
-fn render_form(
+async fn render_form(
     ctx: &Ctx,
     f: Fields,
     errs: &FieldErrors,
@@ -224,6 +229,7 @@ fn render_form(
     heading: String,
     extra: (bool, bool, Option<usize>),
 ) -> WebResult<Response> {
+    let compartments = super::compartments::choices(ctx, &action, f.get("compartment")).await?;
     let regions = Countries::get()
         .resolve(f.get("country"))
         .map(|c| c.subdivisions.clone())
@@ -236,6 +242,7 @@ fn render_form(
     };
     let html = FormPage {
         l: Layout::of(ctx, "incidents"),
+        compartments,
         v,
         action,
         heading,
@@ -264,6 +271,7 @@ async fn new_form(ctx: Ctx) -> Response {
             ctx.t.get("incident-new"),
             (false, false, None),
         )
+        .await
     }
     .await;
     respond(&ctx, r)
@@ -343,6 +351,7 @@ async fn create(ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> Response 
                     heading,
                     (true, false, None),
                 )
+                .await
             }
             Intent::AddSource => {
                 return render_form(
@@ -354,6 +363,7 @@ async fn create(ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> Response 
                     heading,
                     (false, true, None),
                 )
+                .await
             }
             Intent::AddPerpetrator(n) => {
                 return render_form(
@@ -365,12 +375,16 @@ async fn create(ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> Response 
                     heading,
                     (false, false, Some(n)),
                 )
+                .await
             }
             Intent::Save => {}
         }
         let (input, mut errs) = read_form(&ctx, &f).await?;
         if errs.is_empty() {
-            match ctx.access.create_incident(&input).await {
+            match super::compartments::writer(&ctx, &f)
+                .create_incident(&input)
+                .await
+            {
                 Ok(id) => {
                     return Ok(Redirect::to(&format!("/incidents/{id}?saved=1")).into_response())
                 }
@@ -392,6 +406,7 @@ async fn create(ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> Response 
             heading,
             (false, false, None),
         )
+        .await
     }
     .await;
     respond(&ctx, r)
@@ -427,6 +442,7 @@ async fn edit_form(ctx: Ctx, Path(id): Path<Id>) -> Response {
             ctx.t.arg("incident-edit", &i.title),
             (false, false, None),
         )
+        .await
     }
     .await;
     respond(&ctx, r)
@@ -453,6 +469,7 @@ async fn update(
                     heading,
                     (true, false, None),
                 )
+                .await
             }
             Intent::AddSource => {
                 return render_form(
@@ -464,6 +481,7 @@ async fn update(
                     heading,
                     (false, true, None),
                 )
+                .await
             }
             Intent::AddPerpetrator(n) => {
                 return render_form(
@@ -475,6 +493,7 @@ async fn update(
                     heading,
                     (false, false, Some(n)),
                 )
+                .await
             }
             Intent::Save => {}
         }
@@ -502,6 +521,7 @@ async fn update(
             heading,
             (false, false, None),
         )
+        .await
     }
     .await;
     respond(&ctx, r)

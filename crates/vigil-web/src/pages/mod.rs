@@ -4,6 +4,8 @@
 mod account;
 mod admin;
 mod audit;
+mod compartments;
+pub mod evidence;
 mod groups;
 pub(crate) mod incidents;
 mod lockdown;
@@ -42,9 +44,11 @@ pub fn routes(state: AppState) -> Router {
         .merge(groups::routes())
         .merge(admin::routes())
         .merge(audit::routes())
+        .merge(compartments::routes())
         .merge(account::routes())
         .merge(second_factor::routes())
         .merge(lockdown::routes())
+        .merge(evidence::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -522,6 +522,8 @@ impl PersonFormView {
 #[template(path = "person_form.html")]
 struct FormPage {
     l: Layout,
+    /// The compartment select (new records, writers with a choice).
+    compartments: Vec<crate::forms::Opt>,
     v: PersonFormView,
     action: String,
     heading: String,
@@ -529,7 +531,7 @@ struct FormPage {
     sensitive: bool,
 }
 
-fn render_form(
+async fn render_form(
     ctx: &Ctx,
     f: Fields,
     errs: &FieldErrors,
@@ -538,8 +540,10 @@ fn render_form(
     heading: String,
     cancel: String,
 ) -> WebResult<Response> {
+    let compartments = super::compartments::choices(ctx, &action, f.get("compartment")).await?;
     let html = FormPage {
         l: Layout::of(ctx, "persons"),
+        compartments,
         v: PersonFormView::new(f, errs, vocab, &ctx.t),
         action,
         heading,
@@ -580,6 +584,7 @@ async fn new_form(ctx: Ctx) -> Response {
             ctx.t.get("person-new"),
             "/persons".into(),
         )
+        .await
     }
     .await;
     respond(&ctx, r)
@@ -594,7 +599,10 @@ async fn create(ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> Response 
         let vocab = ctx.access.vocabularies().await?;
         let (input, mut errs) = read_form(&ctx, &f).await?;
         if errs.is_empty() {
-            match ctx.access.create_person(&input).await {
+            match super::compartments::writer(&ctx, &f)
+                .create_person(&input)
+                .await
+            {
                 Ok(p) => {
                     return Ok(Redirect::to(&format!("/persons/{}?saved=1", p.id)).into_response())
                 }
@@ -611,6 +619,7 @@ async fn create(ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> Response 
             ctx.t.get("person-new"),
             "/persons".into(),
         )
+        .await
     }
     .await;
     respond(&ctx, r)
@@ -639,6 +648,7 @@ async fn edit_form(ctx: Ctx, Path(id): Path<Id>) -> Response {
             ctx.t.arg("person-edit", &p.code),
             format!("/persons/{id}"),
         )
+        .await
     }
     .await;
     respond(&ctx, r)
@@ -678,6 +688,7 @@ async fn update(
             ctx.t.arg("person-edit", &current.code),
             format!("/persons/{id}"),
         )
+        .await
     }
     .await;
     respond(&ctx, r)

@@ -39,6 +39,7 @@ backend_tests!(
     changing_the_password_ends_other_sessions,
     lockdown_ends_every_session_and_token,
     second_factor_is_required_by_role_and_reset_by_administrators,
+    account_security_events_are_in_the_audit_log,
 );
 
 fn pw(s: &str) -> Zeroizing<String> {
@@ -71,7 +72,7 @@ async fn enrolled(db: &TestDb, role: Role) -> (User, String, Vec<String>) {
     assert!(setup.uri.contains(&format!("secret={secret}")));
     let codes = db
         .store
-        .confirm_totp(user.id, &code_at(db, &secret, Duration::zero()))
+        .confirm_totp(user.id, &code_at(db, &secret, Duration::zero()), None)
         .await
         .unwrap();
     (user, secret, codes.iter().map(|c| c.to_string()).collect())
@@ -126,13 +127,13 @@ async fn totp_codes_work_once_within_their_window(db: TestDb) {
         ),
         "an unconfirmed secret is not a second factor yet"
     );
-    let wrong = store.confirm_totp(user.id, "000000").await;
+    let wrong = store.confirm_totp(user.id, "000000", None).await;
     let Err(StoreError::Invalid(e)) = wrong else {
         panic!("a wrong code must not confirm: {wrong:?}")
     };
     assert_eq!(e.for_field("code").unwrap().key, "err-totp-code");
     let first = code_at(&db, &secret, Duration::zero());
-    let codes = store.confirm_totp(user.id, &first).await.unwrap();
+    let codes = store.confirm_totp(user.id, &first, None).await.unwrap();
     assert_eq!(codes.len(), RECOVERY_CODES);
     assert!(store.has_two_factor(user.id).await.unwrap());
     assert!(store.pending_totp(user.id).await.unwrap().is_none());
@@ -277,11 +278,11 @@ async fn recovery_codes_work_once_each(db: TestDb) {
     // New codes need a current TOTP code, and the old ones stop working.
     db.clock.advance(Duration::seconds(30));
     assert!(matches!(
-        store.new_recovery_codes(user.id, "000000").await,
+        store.new_recovery_codes(user.id, "000000", None).await,
         Err(StoreError::Invalid(_))
     ));
     let fresh = store
-        .new_recovery_codes(user.id, &code_at(&db, &secret, Duration::zero()))
+        .new_recovery_codes(user.id, &code_at(&db, &secret, Duration::zero()), None)
         .await
         .unwrap();
     assert_eq!(fresh.len(), RECOVERY_CODES);
@@ -528,6 +529,7 @@ async fn common_passwords_are_refused(db: TestDb) {
                     rosa.id,
                     pw("a long enough passphrase"),
                     pw("1q2w3e4r5t6y7u8i"),
+                    None,
                     None
                 )
                 .await,
@@ -590,10 +592,10 @@ async fn sessions_expire_as_configured_and_are_listed(db: TestDb) {
     assert!(!sa.id.contains(&a[..16]) && sa.id.len() == 16);
     let stranger = db.user(Role::Viewer).await;
     assert!(matches!(
-        store.revoke_session(stranger.id, &sa.id).await,
+        store.revoke_session(stranger.id, &sa.id, None).await,
         Err(StoreError::NotFound)
     ));
-    store.revoke_session(user.id, &sa.id).await.unwrap();
+    store.revoke_session(user.id, &sa.id, None).await.unwrap();
     assert!(store.session(&a).await.unwrap().is_none());
     assert!(store.session(&b).await.unwrap().is_some());
 }
@@ -614,6 +616,7 @@ async fn changing_the_password_ends_other_sessions(db: TestDb) {
             pw("not my password"),
             pw("a brand new passphrase"),
             Some(&here),
+            None,
         )
         .await;
     let Err(StoreError::Invalid(e)) = wrong else {
@@ -634,6 +637,7 @@ async fn changing_the_password_ends_other_sessions(db: TestDb) {
             pw(PASSWORD),
             pw("a brand new passphrase"),
             Some(&here),
+            None,
         )
         .await
         .unwrap();
@@ -715,7 +719,7 @@ async fn lockdown_ends_every_session_and_token(db: TestDb) {
     // Everyone can log in again.
     let again = store.create_session(admin_user.user_id).await.unwrap();
     assert!(store.session(&again).await.unwrap().is_some());
-    assert_eq!(store.lockdown().await.unwrap().api_tokens, 0);
+    assert_eq!(store.lockdown(None).await.unwrap().api_tokens, 0);
 }
 
 async fn second_factor_is_required_by_role_and_reset_by_administrators(db: TestDb) {
@@ -746,18 +750,20 @@ async fn second_factor_is_required_by_role_and_reset_by_administrators(db: TestD
 
     // Where it is required, it cannot be turned off; elsewhere it can, with the password.
     assert!(matches!(
-        strict.turn_off_two_factor(officer.id, pw(PASSWORD)).await,
+        strict
+            .turn_off_two_factor(officer.id, pw(PASSWORD), None)
+            .await,
         Err(StoreError::Forbidden)
     ));
     let (analyst, _, _) = enrolled(&db, Role::Analyst).await;
     assert!(matches!(
         strict
-            .turn_off_two_factor(analyst.id, pw("not the password"))
+            .turn_off_two_factor(analyst.id, pw("not the password"), None)
             .await,
         Err(StoreError::Invalid(_))
     ));
     strict
-        .turn_off_two_factor(analyst.id, pw(PASSWORD))
+        .turn_off_two_factor(analyst.id, pw(PASSWORD), None)
         .await
         .unwrap();
     assert!(!strict.has_two_factor(analyst.id).await.unwrap());
@@ -1207,4 +1213,234 @@ async fn administrators_reset_a_lost_second_factor_from_the_users_page() {
     assert!(!db.store.has_two_factor(officer.id).await.unwrap());
     let mut o = Browser::new(&db);
     assert_eq!(o.login(&officer.username, PASSWORD).await.location(), "/");
+}
+
+/// Every audit entry after `after`, oldest first, as (action, user id, entity id,
+/// detail).
+async fn audit_since(
+    db: &TestDb,
+    after: i64,
+) -> Vec<(
+    String,
+    Option<i64>,
+    Option<i64>,
+    serde_json::Value,
+    Option<String>,
+)> {
+    let mut all = db
+        .store
+        .audit_export(&vigil_store::audit::AuditFilter::default(), 100_000)
+        .await
+        .unwrap();
+    all.reverse();
+    all.into_iter()
+        .filter(|e| e.seq > after)
+        .map(|e| {
+            let detail = serde_json::from_str(&e.detail).unwrap();
+            (e.action, e.user_id, e.entity_id, detail, e.ip)
+        })
+        .collect()
+}
+
+async fn last_seq(db: &TestDb) -> i64 {
+    db.store.verify_audit().await.unwrap().head_seq
+}
+
+/// Second-factor steps, enrolment, new recovery codes, a recovery code spent, password
+/// changes, ended sessions, turning off and resetting a second factor, and the
+/// lock-down are each one audit entry, by whom and about whom — never a code, a secret
+/// or a password — and a refused attempt at a change records nothing but the refusal.
+async fn account_security_events_are_in_the_audit_log(db: TestDb) {
+    let store = &db.store;
+    let user = db.user(Role::Documenter).await;
+    let me = vigil_store::Access::new(store.clone(), vigil_store::Actor::from(&user));
+    let admin = db.access(Role::Admin).await;
+    let admin_id = admin.actor().user_id;
+    let ip: IpAddr = "192.0.2.7".parse().unwrap();
+    let mut typed: Vec<String> = vec![PASSWORD.to_owned()];
+
+    // Enrolment: a wrong code records nothing; the right one records the enrolment
+    // (with the recovery codes made in the same transaction).
+    let start = last_seq(&db).await;
+    let setup = me.start_own_totp().await.unwrap();
+    let secret = setup.secret.to_string();
+    typed.push(secret.clone());
+    assert!(me.confirm_own_totp("000000").await.is_err());
+    let code = code_at(&db, &secret, Duration::zero());
+    typed.push(code.clone());
+    let codes: Vec<String> = me
+        .confirm_own_totp(&code)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    // New recovery codes, with the next step's code.
+    let code = code_at(&db, &secret, Duration::seconds(30));
+    typed.push(code.clone());
+    assert!(me.new_own_recovery_codes("000000").await.is_err());
+    let codes_after: Vec<String> = me
+        .new_own_recovery_codes(&code)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    typed.extend(codes.iter().cloned());
+    typed.extend(codes_after.iter().cloned());
+
+    // Logins: a wrong code, a recovery code, then (another login) a TOTP code.
+    let c = challenge(store, &user).await;
+    typed.push(c.clone());
+    assert!(matches!(
+        store.complete_login(&c, "123456", Some(ip)).await.unwrap(),
+        SecondFactorOutcome::Retry
+    ));
+    assert!(signed_in(
+        store
+            .complete_login(&c, &codes_after[0], Some(ip))
+            .await
+            .unwrap()
+    ));
+    db.clock.advance(Duration::seconds(90));
+    let c = challenge(store, &user).await;
+    let code = code_at(&db, &secret, Duration::zero());
+    assert!(signed_in(
+        store.complete_login(&c, &code, Some(ip)).await.unwrap()
+    ));
+
+    // Password: a wrong current password changes nothing and records no change.
+    let here = store.create_session(user.id).await.unwrap();
+    let other = store.create_session(user.id).await.unwrap();
+    typed.push(here.clone());
+    typed.push(other.clone());
+    assert!(me
+        .change_own_password(
+            pw("not my password"),
+            pw("a brand new passphrase"),
+            Some(&here)
+        )
+        .await
+        .is_err());
+    me.change_own_password(pw(PASSWORD), pw("a brand new passphrase"), Some(&here))
+        .await
+        .unwrap();
+    typed.push("a brand new passphrase".to_owned());
+
+    // A session ended from the account page (by its public id, never the cookie).
+    let third = store.create_session(user.id).await.unwrap();
+    typed.push(third.clone());
+    let sessions = me.own_sessions().await.unwrap();
+    let listed: Vec<String> = sessions.iter().map(|s| s.id.clone()).collect();
+    let third_id = {
+        let before: std::collections::BTreeSet<String> = listed.iter().cloned().collect();
+        store.delete_session(&third).await.unwrap();
+        let after: std::collections::BTreeSet<String> = me
+            .own_sessions()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        let gone: Vec<String> = before.difference(&after).cloned().collect();
+        assert_eq!(gone.len(), 1);
+        gone[0].clone()
+    };
+    // Ending a session that is already gone is refused and records nothing.
+    assert!(matches!(
+        me.revoke_own_session(&third_id).await,
+        Err(StoreError::NotFound)
+    ));
+    let live = me.own_sessions().await.unwrap()[0].id.clone();
+    me.revoke_own_session(&live).await.unwrap();
+
+    // Turning off one's own second factor: the wrong password is refused.
+    assert!(me
+        .turn_off_own_two_factor(pw("not the password at all"))
+        .await
+        .is_err());
+    me.turn_off_own_two_factor(pw("a brand new passphrase"))
+        .await
+        .unwrap();
+
+    // An administrator resets a second factor: not their own, nor as a documenter.
+    let setup = me.start_own_totp().await.unwrap();
+    db.clock.advance(Duration::seconds(90));
+    me.confirm_own_totp(&code_at(&db, setup.secret.as_str(), Duration::zero()))
+        .await
+        .unwrap();
+    assert!(me.reset_two_factor(admin_id).await.is_err());
+    assert!(admin.reset_two_factor(admin_id).await.is_err());
+    admin.reset_two_factor(user.id).await.unwrap();
+
+    // Lock-down: refused to a documenter; the administrator's is recorded with counts.
+    assert!(me.lockdown().await.is_err());
+    let report = admin.lockdown().await.unwrap();
+
+    let got = audit_since(&db, start).await;
+    let actions: Vec<&str> = got.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "two_factor_enrol",
+            "recovery_codes_renew",
+            "second_factor_failed",
+            "recovery_code_used",
+            "second_factor",
+            "second_factor",
+            "password_change",
+            "session_revoke",
+            "two_factor_disable",
+            "two_factor_enrol",
+            "two_factor_reset",
+            "lockdown",
+        ]
+    );
+    // (who acted, about whom)
+    let by = |i: usize| (got[i].1, got[i].2);
+    let me_id = Some(user.id);
+    for e in &got[..=9] {
+        assert_eq!((e.1, e.2), (me_id, me_id), "{}", e.0);
+    }
+    assert_eq!(got[2].3["method"], "totp");
+    assert_eq!(got[2].4.as_deref(), Some("192.0.2.7"));
+    assert_eq!(got[3].3["left"], (RECOVERY_CODES - 1) as i64);
+    assert_eq!(got[3].4.as_deref(), Some("192.0.2.7"));
+    assert_eq!(got[4].3["method"], "recovery_code");
+    assert_eq!(got[5].3["method"], "totp");
+    assert_eq!(got[7].3["session"], live.as_str());
+    assert_eq!(by(10), (Some(admin_id), me_id));
+    assert_eq!(got[10].3["username"], user.username.as_str());
+    assert_eq!(got[11].1, Some(admin_id));
+    assert_eq!(got[11].3["sessions"], report.sessions as i64);
+    assert_eq!(got[11].3["api_tokens"], report.api_tokens as i64);
+
+    // Nothing typed or shown — codes, secrets, passwords, cookies — is in any entry.
+    let everything: String = got
+        .iter()
+        .map(|e| format!("{} {}", e.0, e.3))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for t in &typed {
+        assert!(
+            !everything.contains(t.as_str()),
+            "{t} reached the audit log"
+        );
+    }
+    assert!(store.verify_audit().await.unwrap().broken.is_none());
+
+    // The command line's reset and lock-down are recorded as `(cli)`.
+    let start = last_seq(&db).await;
+    let cli = |a| Some(vigil_store::audit::AuditEntry::new(a, "user").cli());
+    store
+        .reset_two_factor(user.id, cli(vigil_store::audit::Action::TwoFactorReset))
+        .await
+        .unwrap();
+    store
+        .lockdown(cli(vigil_store::audit::Action::Lockdown))
+        .await
+        .unwrap();
+    let got = audit_since(&db, start).await;
+    let actions: Vec<(&str, Option<i64>)> = got.iter().map(|e| (e.0.as_str(), e.1)).collect();
+    assert_eq!(actions, [("two_factor_reset", None), ("lockdown", None)]);
 }

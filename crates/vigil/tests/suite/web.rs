@@ -63,7 +63,16 @@ impl Browser {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    /// A browser on a router built elsewhere (another store or configuration).
+    pub fn on(app: Router) -> Self {
+        Browser {
+            app,
+            cookies: HashMap::new(),
+            lang: None,
+        }
+    }
+
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -71,7 +80,7 @@ impl Browser {
             .join("; ")
     }
 
-    async fn send(&mut self, req: Request<Body>) -> Page {
+    pub async fn send(&mut self, req: Request<Body>) -> Page {
         let res: Response<Body> = self.app.clone().oneshot(req).await.unwrap();
         for c in res.headers().get_all(header::SET_COOKIE) {
             let c = c.to_str().unwrap();
