@@ -421,6 +421,9 @@ fn code_text(code: u32) -> String {
     format!("{code:0width$}", width = TOTP_DIGITS as usize)
 }
 
+/// The column of the TOTP secret, sealed on PostgreSQL (see `cipher.rs`).
+const TOTP_SECRET: &str = "user_totp.secret";
+
 /// The TOTP code of a base32 secret at a time, as an authenticator app would show it.
 pub fn totp_code(secret_base32: &str, at: DateTime<Utc>) -> Option<String> {
     let key = base32_decode(secret_base32)?;
@@ -1146,7 +1149,7 @@ impl Store {
             "INSERT INTO user_totp (user_id, secret, created_at, confirmed_at, last_step) VALUES ($1, $2, $3, $4, $5)",
             &[
                 user_id.into(),
-                hex::encode(key.as_ref()).into(),
+                self.seal(TOTP_SECRET, &hex::encode(key.as_ref())).into(),
                 self.now_text().into(),
                 Val::Text(None),
                 0i64.into(),
@@ -1169,8 +1172,12 @@ impl Store {
                 &[user_id.into()],
             )
             .await?;
-        Ok(rows.first().and_then(|r| {
-            let key = Zeroizing::new(hex::decode(r.text(0)).ok()?);
+        let Some(r) = rows.first() else {
+            return Ok(None);
+        };
+        let stored = Zeroizing::new(self.unseal(TOTP_SECRET, r.text(0))?);
+        Ok(Some(r).and_then(|r| {
+            let key = Zeroizing::new(hex::decode(stored.as_str()).ok()?);
             let secret = Zeroizing::new(base32_encode(&key));
             let uri = Zeroizing::new(otpauth_uri(&r.text(1), &secret));
             Some(TotpSetup { secret, uri })
@@ -1217,7 +1224,8 @@ impl Store {
         let Some(r) = rows.first() else {
             return Ok(None);
         };
-        let Ok(key) = hex::decode(r.text(0)).map(Zeroizing::new) else {
+        let stored = Zeroizing::new(self.unseal(TOTP_SECRET, r.text(0))?);
+        let Ok(key) = hex::decode(stored.as_str()).map(Zeroizing::new) else {
             return Ok(None);
         };
         let last_step = r.int(1);

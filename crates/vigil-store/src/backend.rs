@@ -254,6 +254,10 @@ pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[
         name: "0005_evidence",
         sql: include_str!("../migrations/sqlite/0005_evidence.sql"),
     },
+    Migration {
+        name: "0006_field_encryption",
+        sql: include_str!("../migrations/sqlite/0006_field_encryption.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -276,6 +280,10 @@ pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
     Migration {
         name: "0005_evidence",
         sql: include_str!("../migrations/postgres/0005_evidence.sql"),
+    },
+    Migration {
+        name: "0006_field_encryption",
+        sql: include_str!("../migrations/postgres/0006_field_encryption.sql"),
     },
 ];
 

@@ -350,20 +350,25 @@ const ITEM_COLUMNS: &str =
     "e.id, e.incident_id, e.size, e.media_type, e.uploaded_at, e.sha256, e.filename, \
      e.captured_at, e.captured_by, e.capture_notes, u.username";
 
-fn item_from(r: &Row) -> EvidenceItem {
-    EvidenceItem {
+// Sealed on PostgreSQL (see `cipher.rs`): what a file is called and who captured it.
+const FILENAME: &str = "evidence.filename";
+const CAPTURED_BY: &str = "evidence.captured_by";
+const CAPTURE_NOTES: &str = "evidence.capture_notes";
+
+fn item_from(s: &Store, r: &Row) -> Result<EvidenceItem> {
+    Ok(EvidenceItem {
         id: r.int(0),
         incident_id: r.int(1),
         size: r.int(2),
         media_type: r.text(3),
         uploaded_at: r.text(4),
         sha256: r.opt_text(5),
-        filename: r.opt_text(6),
+        filename: s.unseal_opt(FILENAME, r.opt_text(6))?,
         captured_at: r.opt_text(7),
-        captured_by: r.opt_text(8),
-        capture_notes: r.opt_text(9),
+        captured_by: s.unseal_opt(CAPTURED_BY, r.opt_text(8))?,
+        capture_notes: s.unseal_opt(CAPTURE_NOTES, r.opt_text(9))?,
         uploaded_by: r.opt_text(10),
-    }
+    })
 }
 
 fn clip(s: Option<&str>) -> Option<String> {
@@ -450,7 +455,7 @@ impl Store {
                 &[id.into()],
             )
             .await?;
-        rows.first().map(item_from).ok_or(StoreError::NotFound)
+        item_from(self, rows.first().ok_or(StoreError::NotFound)?)
     }
 
     /// Every file's SHA-256 (for backups).
@@ -523,10 +528,14 @@ impl Access {
                     sha256.clone().into(),
                     size.into(),
                     media_type.into(),
-                    filename.into(),
+                    store.seal(FILENAME, &filename).into(),
                     clip(new.captured_at.as_deref()).into(),
-                    clip(new.captured_by.as_deref()).into(),
-                    clip(new.capture_notes.as_deref()).into(),
+                    store
+                        .seal_opt(CAPTURED_BY, clip(new.captured_by.as_deref()).as_deref())
+                        .into(),
+                    store
+                        .seal_opt(CAPTURE_NOTES, clip(new.capture_notes.as_deref()).as_deref())
+                        .into(),
                     uid.into(),
                     now.clone().into(),
                 ],
@@ -562,7 +571,10 @@ impl Access {
                 &[incident_id.into()],
             )
             .await?;
-        let mut items: Vec<EvidenceItem> = rows.iter().map(item_from).collect();
+        let mut items: Vec<EvidenceItem> = rows
+            .iter()
+            .map(|r| item_from(store, r))
+            .collect::<Result<_>>()?;
         if !self.sees_sensitive() {
             items.iter_mut().for_each(EvidenceItem::redact);
         } else if !items.is_empty() {

@@ -10,6 +10,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod backend;
+pub mod cipher;
 pub mod compartments;
 pub mod evidence;
 mod lookup;
@@ -22,8 +23,8 @@ use std::sync::Arc;
 
 pub use access::{Access, Actor};
 pub use auth::{NewUser, User};
-pub use compartments::{Compartment, Level, Member};
 pub use backend::{Backend, BackendError, Dialect, Row, Val};
+pub use compartments::{Compartment, Level, Member};
 use vigil_domain::validate::FieldErrors;
 use vigil_domain::Clock;
 
@@ -56,8 +57,11 @@ pub enum StoreConfig {
         path: std::path::PathBuf,
         key: zeroize::Zeroizing<[u8; 32]>,
     },
+    /// `key` is the field key (a subkey of the master key): sensitive columns are
+    /// encrypted with it (see [`cipher`]). Opening without one is refused.
     Postgres {
         url: String,
+        key: Option<zeroize::Zeroizing<[u8; 32]>>,
     },
 }
 
@@ -74,6 +78,8 @@ pub struct Store {
     pub(crate) scope: compartments::Scope,
     /// Where evidence files are kept, encrypted (see `evidence.rs`); `None` refuses uploads.
     pub(crate) evidence: Option<Arc<evidence::EvidenceFiles>>,
+    /// Seals sensitive fields on PostgreSQL; `None` on SQLite (encrypted whole).
+    pub(crate) cipher: Option<Arc<cipher::FieldCipher>>,
 }
 
 impl Store {
@@ -83,14 +89,32 @@ impl Store {
             StoreConfig::Sqlite { path, key } => {
                 Arc::new(sqlite::SqliteBackend::open(&path, &key).await?)
             }
-            StoreConfig::Postgres { url } => {
-                Arc::new(postgres::PostgresBackend::connect(&url).await?)
+            StoreConfig::Postgres { url, key } => {
+                let Some(key) = key else {
+                    return Err(BackendError::Config(
+                        "a PostgreSQL store needs the master key: its sensitive fields are encrypted with it".to_owned(),
+                    )
+                    .into());
+                };
+                let db: Arc<dyn Backend> =
+                    Arc::new(postgres::PostgresBackend::connect(&url).await?);
+                let cipher = Arc::new(cipher::FieldCipher::new(&key));
+                return Self::build(db, clock, Some(cipher)).await;
             }
         };
         Self::with_backend(db, clock).await
     }
 
+    /// A store on an engine without field encryption (SQLite, encrypted whole).
     pub async fn with_backend(db: Arc<dyn Backend>, clock: Arc<dyn Clock>) -> Result<Store> {
+        Self::build(db, clock, None).await
+    }
+
+    async fn build(
+        db: Arc<dyn Backend>,
+        clock: Arc<dyn Clock>,
+        cipher: Option<Arc<cipher::FieldCipher>>,
+    ) -> Result<Store> {
         db.migrate().await?;
         let store = Store {
             db,
@@ -99,7 +123,9 @@ impl Store {
             policy: Arc::new(auth::AuthPolicy::default()),
             scope: compartments::Scope::default(),
             evidence: None,
+            cipher,
         };
+        store.check_field_key().await?;
         store.install_builtin_vocabularies().await?;
         Ok(store)
     }
@@ -132,6 +158,106 @@ impl Store {
     /// Is the database reachable? For `/healthz`.
     pub async fn healthy(&self) -> bool {
         self.db.query("SELECT 1", &[]).await.is_ok()
+    }
+}
+
+impl Store {
+    /// Is this store sealing sensitive fields (PostgreSQL)?
+    pub fn encrypts_fields(&self) -> bool {
+        self.cipher.is_some()
+    }
+
+    /// Seal a sensitive value for `column` (`"table.column"`); as is on SQLite.
+    pub(crate) fn seal(&self, column: &str, plain: &str) -> String {
+        match &self.cipher {
+            Some(c) => c.seal(column, plain),
+            None => plain.to_owned(),
+        }
+    }
+
+    /// [`Store::seal`] of an optional value (`None` stays `None`).
+    pub(crate) fn seal_opt(&self, column: &str, plain: Option<&str>) -> Option<String> {
+        plain.map(|p| self.seal(column, p))
+    }
+
+    /// Open a value [`Store::seal`] wrote. An empty stored value (a column default) is
+    /// empty; anything else that does not open is an error, never shown as is.
+    pub(crate) fn unseal(&self, column: &str, stored: String) -> Result<String> {
+        match &self.cipher {
+            Some(_) if stored.is_empty() => Ok(stored),
+            Some(c) => c
+                .open(column, &stored)
+                .map_err(|e| StoreError::Backend(BackendError::Db(format!("{column}: {e}")))),
+            None => Ok(stored),
+        }
+    }
+
+    pub(crate) fn unseal_opt(
+        &self,
+        column: &str,
+        stored: Option<String>,
+    ) -> Result<Option<String>> {
+        stored.map(|s| self.unseal(column, s)).transpose()
+    }
+
+    /// Refuse a wrong field key: the first open stores a check value sealed under the
+    /// key; later opens must be able to open it.
+    async fn check_field_key(&self) -> Result<()> {
+        let Some(c) = &self.cipher else {
+            return Ok(());
+        };
+        let wrong = || {
+            StoreError::Backend(BackendError::Config(
+                "the database cannot be opened with this key: its sensitive fields were encrypted under another key (key id in key_check)".to_owned(),
+            ))
+        };
+        for _ in 0..2 {
+            let rows = self
+                .db
+                .query(
+                    "SELECT key_id, check_value FROM key_check WHERE id = 1",
+                    &[],
+                )
+                .await?;
+            if let Some(r) = rows.first() {
+                return match c.open(cipher::CHECK_COLUMN, &r.text(1)) {
+                    Ok(p) if p == cipher::CHECK_PLAIN => Ok(()),
+                    _ => Err(wrong()),
+                };
+            }
+            let records = self
+                .db
+                .query(
+                    "SELECT (SELECT COUNT(*) FROM persons) + (SELECT COUNT(*) FROM incidents) + (SELECT COUNT(*) FROM user_totp)",
+                    &[],
+                )
+                .await?;
+            if records.first().map(|r| r.int(0)).unwrap_or(0) > 0 {
+                return Err(StoreError::Backend(BackendError::Config(
+                    "this PostgreSQL database holds records written before field encryption; export them from the old version and import them into a fresh database".to_owned(),
+                )));
+            }
+            let mut tx = self.db.begin().await?;
+            let ins = tx
+                .execute(
+                    "INSERT INTO key_check (id, key_id, check_value) VALUES (1, $1, $2)",
+                    &[
+                        c.key_id().into(),
+                        c.seal(cipher::CHECK_COLUMN, cipher::CHECK_PLAIN).into(),
+                    ],
+                )
+                .await;
+            match ins {
+                Ok(_) => {
+                    tx.commit().await?;
+                    return Ok(());
+                }
+                // Another instance wrote it first: read it again.
+                Err(BackendError::Unique) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(wrong())
     }
 }
 

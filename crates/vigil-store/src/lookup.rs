@@ -23,7 +23,8 @@ impl Store {
             return Ok(Some(PartyRef {
                 victim: VictimRef::Person(r.int(0)),
                 code: r.text(1),
-                name: Some(r.text(2)).filter(|s| !s.is_empty()),
+                name: Some(self.unseal(crate::records::LEGAL_NAME, r.text(2))?)
+                    .filter(|s| !s.is_empty()),
             }));
         }
         let rows = self

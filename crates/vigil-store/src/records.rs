@@ -16,6 +16,7 @@ use vigil_domain::vocab::{self, Term, TermAttrs, VocabKind, Vocabularies};
 
 use crate::audit::AuditEntry;
 use crate::backend::{Dialect, Row, Tx, Val};
+use crate::cipher::FieldCipher;
 use crate::{parse_time, Result, Store, StoreError};
 
 /// Fold text for search indexes and queries: lower case, accents removed. Both
@@ -38,6 +39,7 @@ fn query_terms(q: &str) -> Vec<String> {
 /// The SQL that selects ids matching a full-text query, and its bound value.
 fn fts_clause(
     dialect: Dialect,
+    blind: Option<&FieldCipher>,
     table: &str,
     terms: &[String],
     sensitive: bool,
@@ -61,6 +63,25 @@ fn fts_clause(
                     "{table_alias}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ${n})",
                     table_alias = alias(table)
                 ),
+                expr.into(),
+            )
+        }
+        Dialect::Postgres if sensitive && blind.is_some() => {
+            // Each word: a prefix of a public word, or exactly a sensitive word (its
+            // blind-index token). Terms hold only letters and digits, tokens start
+            // with `#`: neither can match the other. The query is a `tsquery` literal,
+            // so tokens are compared as written.
+            let expr = terms
+                .iter()
+                .map(|t| match blind {
+                    Some(c) => format!("('{t}':* | '{BLIND_MARK}{}')", c.blind(t)),
+                    None => format!("'{t}':*"),
+                })
+                .collect::<Vec<_>>()
+                .join(" & ");
+            let a = alias(table);
+            (
+                format!("({a}.search_public || {a}.search_sensitive) @@ ${n}::tsquery"),
                 expr.into(),
             )
         }
@@ -93,6 +114,7 @@ fn alias(table: &str) -> &'static str {
 async fn index_text(
     tx: &mut Box<dyn Tx>,
     dialect: Dialect,
+    blind: Option<&FieldCipher>,
     table: &str,
     id: Id,
     public: &str,
@@ -112,6 +134,21 @@ async fn index_text(
             )
             .await?;
         }
+        Dialect::Postgres if blind.is_some() => {
+            // The blind index: each sensitive word as a keyed HMAC, never in clear.
+            let tokens = sensitive_words(&sensitive)
+                .into_iter()
+                .filter_map(|w| blind.map(|c| format!("'{BLIND_MARK}{}'", c.blind(&w))))
+                .collect::<Vec<_>>()
+                .join(" ");
+            tx.execute(
+                &format!(
+                    "UPDATE {table}s SET search_public = to_tsvector('simple', $1), search_sensitive = $2::tsvector WHERE id = $3"
+                ),
+                &[public.into(), tokens.into(), id.into()],
+            )
+            .await?;
+        }
         Dialect::Postgres => {
             tx.execute(
                 &format!(
@@ -123,6 +160,18 @@ async fn index_text(
         }
     }
     Ok(())
+}
+
+/// What starts a blind-index token in a `tsvector` (never in a query word).
+const BLIND_MARK: char = '#';
+
+/// The distinct words of folded sensitive text, split as queries are.
+fn sensitive_words(folded: &str) -> std::collections::BTreeSet<String> {
+    folded
+        .split(|c: char| !(c.is_alphabetic() || c.is_ascii_digit()))
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Top-level fields whose values differ between two snapshots.
@@ -335,9 +384,10 @@ impl Store {
                 &[entity.into(), id.into()],
             )
             .await?;
-        let prev: Option<Value> = prev
-            .first()
-            .and_then(|r| serde_json::from_str(&r.text(0)).ok());
+        let prev: Option<Value> = match prev.first() {
+            Some(r) => serde_json::from_str(&self.unseal(SNAPSHOT, r.text(0))?).ok(),
+            None => None,
+        };
         let changed = changed_fields(prev.as_ref(), snapshot);
         tx.execute(
             "INSERT INTO versions (entity, entity_id, version, at, user_id, changed, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -348,7 +398,7 @@ impl Store {
                 self.now_text().into(),
                 user.into(),
                 serde_json::to_string(&changed).unwrap_or_default().into(),
-                snapshot.to_string().into(),
+                self.seal(SNAPSHOT, &snapshot.to_string()).into(),
             ],
         )
         .await?;
@@ -388,9 +438,8 @@ impl Store {
                 &[entity.into(), id.into(), version.into()],
             )
             .await?;
-        rows.first()
-            .and_then(|r| serde_json::from_str(&r.text(0)).ok())
-            .ok_or(StoreError::NotFound)
+        let r = rows.first().ok_or(StoreError::NotFound)?;
+        serde_json::from_str(&self.unseal(SNAPSHOT, r.text(0))?).map_err(|_| StoreError::NotFound)
     }
 
     async fn next_code(&self, tx: &mut Box<dyn Tx>, prefix: &str) -> Result<String> {
@@ -571,9 +620,9 @@ impl Store {
                 &[
                     code.clone().into(),
                     p.kind.code().into(),
-                    p.legal_name.clone().into(),
-                    p.contacts.clone().into(),
-                    p.address.clone().into(),
+                    self.seal(LEGAL_NAME, &p.legal_name).into(),
+                    self.seal(CONTACTS, &p.contacts).into(),
+                    self.seal(ADDRESS, &p.address).into(),
                     nonempty(&p.sex),
                     p.birth_year.into(),
                     nonempty(&p.sdg_group),
@@ -599,6 +648,7 @@ impl Store {
         index_text(
             tx,
             self.dialect(),
+            self.cipher.as_deref(),
             "person",
             id,
             &code,
@@ -683,9 +733,9 @@ impl Store {
                consent_record = $8, consent_share = $9, consent_publish = $10, external_id = $11, version = $12, updated_at = $13 WHERE id = $14",
             &[
                 p0.kind.code().into(),
-                p0.legal_name.clone().into(),
-                p0.contacts.clone().into(),
-                p0.address.clone().into(),
+                self.seal(LEGAL_NAME, &p0.legal_name).into(),
+                self.seal(CONTACTS, &p0.contacts).into(),
+                self.seal(ADDRESS, &p0.address).into(),
                 nonempty(&p0.sex),
                 p0.birth_year.into(),
                 nonempty(&p0.sdg_group),
@@ -703,6 +753,7 @@ impl Store {
         index_text(
             &mut tx,
             self.dialect(),
+            self.cipher.as_deref(),
             "person",
             id,
             &code,
@@ -757,7 +808,10 @@ impl Store {
     }
 
     async fn persons_from(&self, rows: Vec<Row>) -> Result<Vec<Person>> {
-        let mut out: Vec<Person> = rows.iter().map(person_from).collect();
+        let mut out: Vec<Person> = rows
+            .iter()
+            .map(|r| person_from(self, r))
+            .collect::<Result<_>>()?;
         if out.is_empty() {
             return Ok(out);
         }
@@ -819,8 +873,14 @@ impl Store {
         }
         let terms = query_terms(&f.q);
         if !terms.is_empty() {
-            let (clause, v) =
-                fts_clause(self.dialect(), "person", &terms, sensitive, args.len() + 1);
+            let (clause, v) = fts_clause(
+                self.dialect(),
+                self.cipher.as_deref(),
+                "person",
+                &terms,
+                sensitive,
+                args.len() + 1,
+            );
             args.push(v);
             wh.push(clause);
         }
@@ -959,11 +1019,13 @@ impl Store {
         let now = self.now_text();
         let mut args = incident_args(inc, user, now);
         args.push(compartment.into());
+        let coordinates = self.seal_incident_args(&mut args, inc);
+        args.push(coordinates);
         let rows = tx
             .query(
                 "INSERT INTO incidents (external_id, title, narrative, start_date, start_precision, start_year, end_date, end_precision,
-                   country, region, locality, latitude, longitude, business_sector, status, verification_override, version, created_by, created_at, updated_at, compartment_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18, $18, $19) RETURNING id",
+                   country, region, locality, latitude, longitude, business_sector, status, verification_override, version, created_by, created_at, updated_at, compartment_id, coordinates_enc)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18, $18, $19, $20) RETURNING id",
                 &args,
             )
             .await
@@ -1030,7 +1092,7 @@ impl Store {
         for (pos, s) in inc.sources.iter().enumerate() {
             tx.execute(
                 "INSERT INTO sources (incident_id, position, source_type, reliability, origin, description) VALUES ($1, $2, $3, $4, $5, $6)",
-                &[id.into(), (pos as i64).into(), s.source_type.clone().into(), s.reliability.clone().into(), s.origin.clone().into(), s.description.clone().into()],
+                &[id.into(), (pos as i64).into(), s.source_type.clone().into(), s.reliability.clone().into(), self.seal(ORIGIN, &s.origin).into(), self.seal(DESCRIPTION, &s.description).into()],
             )
             .await?;
         }
@@ -1049,7 +1111,7 @@ impl Store {
             return Ok(());
         };
         let mut public = format!("{} {} {}", h.text(0), h.text(2), h.text(3));
-        let mut sensitive = h.text(1);
+        let mut sensitive = self.unseal(NARRATIVE, h.text(1))?;
         for r in tx
             .query(
                 // Only victims of the incident's own compartment are indexed: a reader
@@ -1068,7 +1130,7 @@ impl Store {
                 public.push_str(&r.text(i));
             }
             sensitive.push(' ');
-            sensitive.push_str(&r.text(1));
+            sensitive.push_str(&self.unseal(LEGAL_NAME, r.text(1))?);
         }
         for r in tx
             .query(
@@ -1078,11 +1140,20 @@ impl Store {
             .await?
         {
             sensitive.push(' ');
-            sensitive.push_str(&r.text(0));
+            sensitive.push_str(&self.unseal(ORIGIN, r.text(0))?);
             sensitive.push(' ');
-            sensitive.push_str(&r.text(1));
+            sensitive.push_str(&self.unseal(DESCRIPTION, r.text(1))?);
         }
-        index_text(tx, self.dialect(), "incident", id, &public, &sensitive).await
+        index_text(
+            tx,
+            self.dialect(),
+            self.cipher.as_deref(),
+            "incident",
+            id,
+            &public,
+            &sensitive,
+        )
+        .await
     }
 
     async fn reindex_incidents_of(&self, tx: &mut Box<dyn Tx>, col: &str, id: Id) -> Result<()> {
@@ -1156,23 +1227,24 @@ impl Store {
         let last = tx
             .query("SELECT snapshot FROM versions WHERE entity = 'incident' AND entity_id = $1 ORDER BY version DESC LIMIT 1", &[id.into()])
             .await?;
-        if last
-            .first()
-            .and_then(|r| serde_json::from_str::<Value>(&r.text(0)).ok())
-            .as_ref()
-            == Some(&snapshot)
-        {
+        let last: Option<Value> = match last.first() {
+            Some(r) => serde_json::from_str(&self.unseal(SNAPSHOT, r.text(0))?).ok(),
+            None => None,
+        };
+        if last.as_ref() == Some(&snapshot) {
             return Ok(None);
         }
         self.check_parties(tx, inc).await?;
         let mut args = incident_args(inc, user, self.now_text());
+        let coordinates = self.seal_incident_args(&mut args, inc);
         args.remove(16); // created_by stays as it was
         args.push((version + 1).into());
         args.push(id.into());
+        args.push(coordinates);
         tx.execute(
             "UPDATE incidents SET external_id = $1, title = $2, narrative = $3, start_date = $4, start_precision = $5, start_year = $6,
                end_date = $7, end_precision = $8, country = $9, region = $10, locality = $11, latitude = $12, longitude = $13,
-               business_sector = $14, status = $15, verification_override = $16, updated_at = $17, version = $18 WHERE id = $19",
+               business_sector = $14, status = $15, verification_override = $16, updated_at = $17, version = $18, coordinates_enc = $20 WHERE id = $19",
             &args,
         )
         .await?;
@@ -1215,7 +1287,10 @@ impl Store {
     }
 
     async fn incidents_from(&self, rows: Vec<Row>) -> Result<Vec<Incident>> {
-        let mut out: Vec<Incident> = rows.iter().map(incident_from).collect();
+        let mut out: Vec<Incident> = rows
+            .iter()
+            .map(|r| incident_from(self, r))
+            .collect::<Result<_>>()?;
         if out.is_empty() {
             return Ok(out);
         }
@@ -1248,7 +1323,7 @@ impl Store {
                 (Some(p), _) => PartyRef {
                     victim: VictimRef::Person(p),
                     code: r.text(9),
-                    name: Some(r.text(10)).filter(|s| !s.is_empty()),
+                    name: Some(self.unseal(LEGAL_NAME, r.text(10))?).filter(|s| !s.is_empty()),
                 },
                 (None, Some(g)) => PartyRef {
                     victim: VictimRef::Group(g),
@@ -1296,9 +1371,10 @@ impl Store {
             {
                 let Some(&(i, j)) = violation_at.get(&r.int(0)) else { continue };
                 let Some(v) = out.get_mut(i).and_then(|inc| inc.violations.get_mut(j)) else { continue };
+                let name = Some(self.unseal(LEGAL_NAME, r.text(4))?).filter(|s| !s.is_empty());
                 v.perpetrators.push(Perpetrator {
                     perpetrator_type: r.text(1),
-                    person: r.opt_int(2).map(|id| PartyRef { victim: VictimRef::Person(id), code: r.text(3), name: Some(r.text(4)).filter(|s| !s.is_empty()) }),
+                    person: r.opt_int(2).map(|id| PartyRef { victim: VictimRef::Person(id), code: r.text(3), name }),
                     group: r.opt_int(5).map(|id| PartyRef { victim: VictimRef::Group(id), code: r.text(6), name: Some(r.text(7)).filter(|s| !s.is_empty()) }),
                 });
             }
@@ -1309,7 +1385,7 @@ impl Store {
             .await?
         {
             if let Some(inc) = by_id.get(&r.int(1)).and_then(|&i| out.get_mut(i)) {
-                inc.sources.push(Source { id: r.int(0), incident_id: r.int(1), source_type: r.text(2), reliability: r.text(3), origin: r.text(4), description: r.text(5) });
+                inc.sources.push(Source { id: r.int(0), incident_id: r.int(1), source_type: r.text(2), reliability: r.text(3), origin: self.unseal(ORIGIN, r.text(4))?, description: self.unseal(DESCRIPTION, r.text(5))? });
             }
         }
         Ok(out)
@@ -1370,6 +1446,7 @@ impl Store {
         if !terms.is_empty() {
             let (clause, v) = fts_clause(
                 self.dialect(),
+                self.cipher.as_deref(),
                 "incident",
                 &terms,
                 sensitive,
@@ -1619,6 +1696,42 @@ fn epoch() -> PartialDate {
     }
 }
 
+// The sealed columns, as associated data (`table.column`): see `cipher.rs`.
+pub(crate) const LEGAL_NAME: &str = "persons.legal_name";
+const CONTACTS: &str = "persons.contacts";
+const ADDRESS: &str = "persons.address";
+const NARRATIVE: &str = "incidents.narrative";
+const COORDINATES: &str = "incidents.coordinates_enc";
+const ORIGIN: &str = "sources.origin";
+const DESCRIPTION: &str = "sources.description";
+const SNAPSHOT: &str = "versions.snapshot";
+
+impl Store {
+    /// Seal the narrative of [`incident_args`] and, when fields are sealed, move the
+    /// coordinates out of the REAL columns: returns the `coordinates_enc` value.
+    fn seal_incident_args(&self, args: &mut [Val], inc: &ValidIncident) -> Val {
+        if self.cipher.is_none() {
+            return Val::Text(None);
+        }
+        if let Some(a) = args.get_mut(2) {
+            *a = self.seal(NARRATIVE, &inc.narrative).into();
+        }
+        for i in [11, 12] {
+            if let Some(a) = args.get_mut(i) {
+                *a = Val::Real(None);
+            }
+        }
+        Val::Text(
+            self.seal_opt(
+                COORDINATES,
+                inc.coordinates
+                    .map(|c| format!("{},{}", c.lat, c.lon))
+                    .as_deref(),
+            ),
+        )
+    }
+}
+
 fn nonempty(s: &str) -> Val {
     Val::Text(Some(s.to_owned()).filter(|s| !s.is_empty()))
 }
@@ -1681,14 +1794,26 @@ fn group_snapshot(g: &GroupInput) -> Value {
 }
 
 const INCIDENT_COLS: &str = "i.id, i.external_id, i.title, i.narrative, i.start_date, i.start_precision, i.end_date, i.end_precision, i.country, i.region, i.locality,
-    i.latitude, i.longitude, i.business_sector, i.status, i.verification_override, i.version, i.created_at, i.updated_at";
+    i.latitude, i.longitude, i.business_sector, i.status, i.verification_override, i.version, i.created_at, i.updated_at, i.coordinates_enc";
 
-fn incident_from(r: &Row) -> Incident {
-    Incident {
+fn incident_from(s: &Store, r: &Row) -> Result<Incident> {
+    let coordinates = match s.unseal_opt(COORDINATES, r.opt_text(19))? {
+        Some(c) => c.split_once(',').and_then(|(lat, lon)| {
+            Some(Coordinates {
+                lat: lat.parse().ok()?,
+                lon: lon.parse().ok()?,
+            })
+        }),
+        None => match (r.real(11), r.real(12)) {
+            (Some(lat), Some(lon)) => Some(Coordinates { lat, lon }),
+            _ => None,
+        },
+    };
+    Ok(Incident {
         id: r.int(0),
         external_id: r.opt_text(1),
         title: r.text(2),
-        narrative: Some(r.text(3)),
+        narrative: Some(s.unseal(NARRATIVE, r.text(3))?),
         start: PartialDate::from_parts(&r.text(4), &r.text(5)).unwrap_or_else(epoch),
         end: match (r.opt_text(6), r.opt_text(7)) {
             (Some(d), Some(p)) => PartialDate::from_parts(&d, &p),
@@ -1697,10 +1822,7 @@ fn incident_from(r: &Row) -> Incident {
         country: r.text(8),
         region: r.text(9),
         locality: r.text(10),
-        coordinates: match (r.real(11), r.real(12)) {
-            (Some(lat), Some(lon)) => Some(Coordinates { lat, lon }),
-            _ => None,
-        },
+        coordinates,
         business_sector: r.opt_text(13),
         status: r.text(14).parse().unwrap_or(IncidentStatus::Reported),
         verification_override: r.opt_text(15),
@@ -1710,20 +1832,20 @@ fn incident_from(r: &Row) -> Incident {
         violations: Vec::new(),
         sources: Vec::new(),
         redacted: false,
-    }
+    })
 }
 
 const PERSON_COLS: &str = "id, code, kind, legal_name, contacts, address, sex, birth_year, sdg_group, consent_record, consent_share, consent_publish, external_id, version, created_at, updated_at";
 const PERSON_COLS_P: &str = "p.id, p.code, p.kind, p.legal_name, p.contacts, p.address, p.sex, p.birth_year, p.sdg_group, p.consent_record, p.consent_share, p.consent_publish, p.external_id, p.version, p.created_at, p.updated_at";
 
-fn person_from(r: &Row) -> Person {
-    Person {
+fn person_from(s: &Store, r: &Row) -> Result<Person> {
+    Ok(Person {
         id: r.int(0),
         code: r.text(1),
         kind: r.text(2).parse().unwrap_or(PersonKind::Defender),
-        legal_name: Some(r.text(3)),
-        contacts: Some(r.text(4)),
-        address: Some(r.text(5)),
+        legal_name: Some(s.unseal(LEGAL_NAME, r.text(3))?),
+        contacts: Some(s.unseal(CONTACTS, r.text(4))?),
+        address: Some(s.unseal(ADDRESS, r.text(5))?),
         sex: r.opt_text(6),
         birth_year: r.opt_int(7).and_then(|y| i32::try_from(y).ok()),
         sdg_group: r.opt_text(8),
@@ -1738,7 +1860,7 @@ fn person_from(r: &Row) -> Person {
         created_at: parse_time(&r.text(14)),
         updated_at: parse_time(&r.text(15)),
         redacted: false,
-    }
+    })
 }
 
 fn group_from(r: &Row) -> Group {

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row as _, Sqlite, SqlitePool, Transaction, TypeInfo, ValueRef};
+use sqlx::{ConnectOptions as _, Row as _, Sqlite, SqlitePool, Transaction, TypeInfo, ValueRef};
 use std::path::Path;
 use std::time::Duration;
 use zeroize::Zeroizing;
@@ -28,7 +28,10 @@ impl SqliteBackend {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // sqlx logs each statement at debug, the `PRAGMA key` above included: the
+            // database key would be in the logs (suite::logs).
+            .disable_statement_logging();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)

@@ -37,7 +37,8 @@ pub struct DbArgs {
     /// Data directory of the embedded encrypted database.
     #[arg(long, env = "VIGIL_DATA")]
     pub data: Option<PathBuf>,
-    /// Serve from PostgreSQL instead: postgres://user@host/db
+    /// Serve from PostgreSQL instead: postgres://user@host/db (its sensitive fields are
+    /// encrypted with the master key: give --key-file or VIGIL_MASTER_KEY)
     #[arg(long, env = "VIGIL_DATABASE_URL")]
     pub database_url: Option<String>,
     /// File holding the master key (64 hex characters), kept outside the data directory.
@@ -271,6 +272,9 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The label of the subkey that encrypts sensitive fields on PostgreSQL.
+pub const FIELDS_LABEL: &str = "vigil fields v1";
+
 /// Open the store for a command. `creating` allows a new database (init, demo).
 pub async fn open_store(db: &DbArgs, demo: bool, creating: bool) -> anyhow::Result<Store> {
     let clock = Arc::new(SystemClock);
@@ -284,9 +288,33 @@ pub async fn open_store(db: &DbArgs, demo: bool, creating: bool) -> anyhow::Resu
                 vigil_store::backend::redact_db_url(url)
             );
         }
-        return Store::open(StoreConfig::Postgres { url: url.clone() }, clock)
-            .await
-            .with_context(|| format!("cannot open {}", vigil_store::backend::redact_db_url(url)));
+        // The sensitive columns are encrypted with a subkey of the master key, which
+        // must come from --key-file or VIGIL_MASTER_KEY (a passphrase needs a salt
+        // kept beside the data, and PostgreSQL has no data directory of ours).
+        let master = match keys::choose(db.key_file.as_deref(), demo) {
+            keys::KeySource::Passphrase => bail!(
+                "--database-url needs the master key: its sensitive fields are encrypted with it; pass --key-file FILE or set {}",
+                keys::ENV_KEY
+            ),
+            keys::KeySource::Demo => {
+                let dir = db.data.clone().unwrap_or_else(|| PathBuf::from(DEMO_DIR));
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                keys::load(&keys::KeySource::Demo, &dir, creating)?
+            }
+            // No data directory to keep the key file out of: the check has no place.
+            source => keys::load(&source, std::path::Path::new(""), false)?,
+        };
+        let key = keys::subkey(&master, FIELDS_LABEL);
+        return Store::open(
+            StoreConfig::Postgres {
+                url: url.clone(),
+                key: Some(key),
+            },
+            clock,
+        )
+        .await
+        .with_context(|| format!("cannot open {}", vigil_store::backend::redact_db_url(url)));
     }
     let data = match (&db.data, demo) {
         (Some(d), _) => d.clone(),
@@ -448,7 +476,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 how.push_str(&format!(" --key-file {}", k.display()));
             }
             if let Some(u) = &db.database_url {
-                how.push_str(&format!(" --database-url {}", vigil_store::backend::redact_db_url(u)));
+                how.push_str(&format!(
+                    " --database-url {}",
+                    vigil_store::backend::redact_db_url(u)
+                ));
             }
             println!("Serve it with: {how}");
             store.close().await;

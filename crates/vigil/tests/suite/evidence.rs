@@ -578,7 +578,9 @@ async fn evidence_canaries_are_not_readable_at_rest() {
         "the database files are checked too"
     );
     for path in &all {
-        let bytes = std::fs::read(path).unwrap();
+        let Some(bytes) = crate::support::read_if_present(path) else {
+            continue;
+        };
         for needle in [canary, name_canary, "Statement of the witness"] {
             assert!(
                 !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),

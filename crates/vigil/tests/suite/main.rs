@@ -10,6 +10,8 @@ mod compartments;
 mod conformance;
 mod evidence;
 mod import;
+mod logs;
 mod matrix;
+mod pg_at_rest;
 mod support;
 mod web;

@@ -33,6 +33,12 @@ pub const REQUIRE_POSTGRES_ENV: &str = "VIGIL_TEST_REQUIRE_POSTGRES";
 /// Test databases are named `vigil_test_<pid>_<random>` so stale ones can be found.
 const PG_PREFIX: &str = "vigil_test_";
 
+/// The field key of every PostgreSQL test database (they are copied from one
+/// template, whose key check was written under it).
+pub fn field_key() -> Zeroizing<[u8; 32]> {
+    Zeroizing::new([0x5a; 32])
+}
+
 /// The password every fixture user gets (meets the 12-character policy).
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -136,7 +142,10 @@ pub async fn postgres() -> Option<TestDb> {
     let url = with_database(&admin_url, &name);
     let clock = FixedClock::new(now());
     let store = Store::open(
-        StoreConfig::Postgres { url: url.clone() },
+        StoreConfig::Postgres {
+            url: url.clone(),
+            key: Some(field_key()),
+        },
         Arc::new(clock.clone()),
     )
     .await
@@ -168,6 +177,7 @@ async fn template(admin_url: &str) -> &'static str {
             create_database(admin_url, &name, None).await;
             let config = StoreConfig::Postgres {
                 url: with_database(admin_url, &name),
+                key: Some(field_key()),
             };
             let store = Store::open(config, Arc::new(FixedClock::new(now())))
                 .await
@@ -297,11 +307,23 @@ impl TestDb {
                 path: path.clone(),
                 key: Zeroizing::new(*key),
             },
-            Location::Postgres { url, .. } => StoreConfig::Postgres { url: url.clone() },
+            Location::Postgres { url, .. } => StoreConfig::Postgres {
+                url: url.clone(),
+                key: Some(field_key()),
+            },
         };
         Store::open(config, Arc::new(self.clock.clone()))
             .await
             .expect("reopen store")
+    }
+
+    /// The URL of this PostgreSQL test database (`None` on SQLite), for tools
+    /// such as `pg_dump`.
+    pub fn postgres_url(&self) -> Option<&str> {
+        match &self.location {
+            Location::Postgres { url, .. } => Some(url),
+            Location::Sqlite { .. } => None,
+        }
     }
 
     /// A new user with this role (username `<role>-<n>`, password [`PASSWORD`]).
@@ -530,4 +552,15 @@ pub async fn valid_person(a: &Access, p: &PersonInput) -> ValidPerson {
         may_override_verification: false,
     };
     p.validate(&rules).expect("valid person")
+}
+
+/// Read a file that may vanish: SQLite deletes its `-wal` and `-shm` files when its
+/// last connection closes, which can happen on the driver's own thread just after
+/// `Store::close` returns. A vanished file holds nothing to scan.
+pub fn read_if_present(path: &std::path::Path) -> Option<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => panic!("cannot read {}: {e}", path.display()),
+    }
 }

@@ -657,7 +657,9 @@ async fn nothing_entered_is_readable_in_the_data_directory() {
     let mut scanned = 0;
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let path = entry.unwrap().path();
-        let bytes = std::fs::read(&path).unwrap();
+        let Some(bytes) = support::read_if_present(&path) else {
+            continue;
+        };
         scanned += bytes.len();
         assert!(
             !bytes.starts_with(b"SQLite format 3"),
@@ -842,7 +844,9 @@ async fn api_canaries_are_not_readable_at_rest() {
     store.close().await;
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let path = entry.unwrap().path();
-        let bytes = std::fs::read(&path).unwrap();
+        let Some(bytes) = support::read_if_present(&path) else {
+            continue;
+        };
         for c in canaries {
             for needle in [c.to_owned(), c.to_lowercase()] {
                 assert!(
