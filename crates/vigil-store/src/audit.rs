@@ -113,10 +113,12 @@ pub enum Action {
     EvidenceView,
     /// An evidence file was downloaded.
     EvidenceDownload,
+    /// The instance was re-keyed to a new master key (`vigil key rotate`).
+    KeyRotate,
 }
 
 impl Action {
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::Login,
         Action::LoginFailed,
         Action::Read,
@@ -152,6 +154,7 @@ impl Action {
         Action::EvidenceUpload,
         Action::EvidenceView,
         Action::EvidenceDownload,
+        Action::KeyRotate,
     ];
 
     pub fn code(self) -> &'static str {
@@ -191,6 +194,7 @@ impl Action {
             Action::EvidenceUpload => "evidence_upload",
             Action::EvidenceView => "evidence_view",
             Action::EvidenceDownload => "evidence_download",
+            Action::KeyRotate => "key_rotate",
         }
     }
 }

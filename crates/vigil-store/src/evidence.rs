@@ -110,7 +110,7 @@ impl EvidenceFiles {
     }
 
     /// Encrypt and write; a file already there (the same content) is kept.
-    fn write(&self, sha256: &str, plain: &[u8]) -> std::io::Result<()> {
+    pub(crate) fn write(&self, sha256: &str, plain: &[u8]) -> std::io::Result<()> {
         let path = self.path_of(sha256);
         if path.exists() {
             return Ok(());
@@ -145,7 +145,7 @@ impl EvidenceFiles {
 
     /// Read and decrypt, then check the plaintext against `sha256`. `Err` with a reason
     /// when the file is missing, altered or does not match.
-    fn read(&self, sha256: &str) -> std::result::Result<Vec<u8>, &'static str> {
+    pub(crate) fn read(&self, sha256: &str) -> std::result::Result<Vec<u8>, &'static str> {
         let path = self.path_of(sha256);
         let bytes = std::fs::read(&path).map_err(|_| "the stored file cannot be read")?;
         let (magic, rest) = bytes

@@ -16,6 +16,7 @@ pub mod evidence;
 mod lookup;
 pub mod postgres;
 pub mod records;
+pub mod rekey;
 pub mod snapshot;
 pub mod sqlite;
 

@@ -1,5 +1,5 @@
 //! The command line: `serve`, `init`, `user`, `import`, `demo`, `backup`, `restore`,
-//! `audit verify`. Every command that
+//! `audit verify`, `key rotate`. Every command that
 //! touches data opens the store the same way (`--data DIR` for the embedded encrypted
 //! SQLite, or `--database-url postgres://…`), and refuses anything it cannot recognise.
 
@@ -156,6 +156,11 @@ enum Command {
         /// File holding the master key the backup was made with.
         #[arg(long, env = "VIGIL_KEY_FILE")]
         key_file: Option<PathBuf>,
+    },
+    /// The master key: `vigil key rotate` re-keys the instance (server stopped).
+    Key {
+        #[command(subcommand)]
+        command: crate::rotate::KeyCommand,
     },
     /// Fill a database with synthetic demo records.
     Demo {
@@ -487,6 +492,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User { command } => user_command(command).await,
         Command::Audit { command } => audit_command(command).await,
+        Command::Key { command } => crate::rotate::command(command).await,
         Command::Compartment { command } => crate::compartments::command(command).await,
         Command::Backup { command, db, out } => backup_command(command, db, out).await,
         Command::Restore {

@@ -7,4 +7,5 @@ pub mod compartments;
 pub mod demo;
 pub mod import;
 pub mod keys;
+pub mod rotate;
 pub mod signin;

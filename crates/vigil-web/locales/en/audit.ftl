@@ -63,6 +63,7 @@ audit-action-lockdown = Lock-down
 audit-action-evidence_upload = Evidence uploaded
 audit-action-evidence_view = Evidence details viewed
 audit-action-evidence_download = Evidence downloaded
+audit-action-key_rotate = Master key rotated
 
 audit-entity-incident = Incident
 audit-entity-person = Person
@@ -73,3 +74,4 @@ audit-entity-vocab_term = Vocabulary term
 audit-entity-audit_log = Audit log
 audit-entity-evidence = Evidence file
 audit-entity-compartment = Compartment
+audit-entity-master_key = Master key

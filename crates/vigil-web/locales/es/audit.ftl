@@ -63,6 +63,7 @@ audit-action-lockdown = Bloqueo total
 audit-action-evidence_upload = Prueba subida
 audit-action-evidence_view = Detalles de pruebas consultados
 audit-action-evidence_download = Prueba descargada
+audit-action-key_rotate = Clave maestra rotada
 
 audit-entity-incident = Incidente
 audit-entity-person = Persona
@@ -73,3 +74,4 @@ audit-entity-vocab_term = Término de vocabulario
 audit-entity-audit_log = Registro de auditoría
 audit-entity-evidence = Archivo de prueba
 audit-entity-compartment = Compartimento
+audit-entity-master_key = Clave maestra

@@ -13,5 +13,6 @@ mod import;
 mod logs;
 mod matrix;
 mod pg_at_rest;
+mod rotate;
 mod support;
 mod web;
