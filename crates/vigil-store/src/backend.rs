@@ -233,59 +233,28 @@ pub(crate) struct Migration {
     pub sql: &'static str,
 }
 
-pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[
-    Migration {
-        name: "0001_core",
-        sql: include_str!("../migrations/sqlite/0001_core.sql"),
-    },
-    Migration {
-        name: "0002_audit",
-        sql: include_str!("../migrations/sqlite/0002_audit.sql"),
-    },
-    Migration {
-        name: "0003_auth",
-        sql: include_str!("../migrations/sqlite/0003_auth.sql"),
-    },
-    Migration {
-        name: "0004_compartments",
-        sql: include_str!("../migrations/sqlite/0004_compartments.sql"),
-    },
-    Migration {
-        name: "0005_evidence",
-        sql: include_str!("../migrations/sqlite/0005_evidence.sql"),
-    },
-    Migration {
-        name: "0006_field_encryption",
-        sql: include_str!("../migrations/sqlite/0006_field_encryption.sql"),
-    },
-];
+/// Both engines' migration lists, from one list of names, so the names cannot differ.
+macro_rules! migrations {
+    ($($name:literal),+ $(,)?) => {
+        pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[$(Migration {
+            name: $name,
+            sql: include_str!(concat!("../migrations/sqlite/", $name, ".sql")),
+        }),+];
+        pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[$(Migration {
+            name: $name,
+            sql: include_str!(concat!("../migrations/postgres/", $name, ".sql")),
+        }),+];
+    };
+}
 
-pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
-    Migration {
-        name: "0001_core",
-        sql: include_str!("../migrations/postgres/0001_core.sql"),
-    },
-    Migration {
-        name: "0002_audit",
-        sql: include_str!("../migrations/postgres/0002_audit.sql"),
-    },
-    Migration {
-        name: "0003_auth",
-        sql: include_str!("../migrations/postgres/0003_auth.sql"),
-    },
-    Migration {
-        name: "0004_compartments",
-        sql: include_str!("../migrations/postgres/0004_compartments.sql"),
-    },
-    Migration {
-        name: "0005_evidence",
-        sql: include_str!("../migrations/postgres/0005_evidence.sql"),
-    },
-    Migration {
-        name: "0006_field_encryption",
-        sql: include_str!("../migrations/postgres/0006_field_encryption.sql"),
-    },
-];
+migrations!(
+    "0001_core",
+    "0002_audit",
+    "0003_auth",
+    "0004_compartments",
+    "0005_evidence",
+    "0006_field_encryption",
+);
 
 /// Split a migration script into statements. Statements end with `;` at the end of a
 /// line; `--` comment lines are dropped. (Migrations are ours, so this is enough.)

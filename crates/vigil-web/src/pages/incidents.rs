@@ -277,25 +277,16 @@ async fn new_form(ctx: Ctx) -> Response {
     respond(&ctx, r)
 }
 
-/// Which button was pressed: save, or add a row.
-enum Intent {
-    Save,
-    AddViolation,
-    AddSource,
-    AddPerpetrator(usize),
-}
-
-fn intent(f: &Fields) -> Intent {
+/// Rows an "add another" button asks for (violation, source, perpetrator of violation
+/// N); `None` when the form was submitted to be saved.
+fn extra_rows(f: &Fields) -> Option<(bool, bool, Option<usize>)> {
     match f.get("action") {
-        "add_violation" => Intent::AddViolation,
-        "add_source" => Intent::AddSource,
-        a => match a
+        "add_violation" => Some((true, false, None)),
+        "add_source" => Some((false, true, None)),
+        a => a
             .strip_prefix("add_perpetrator_")
             .and_then(|n| n.parse().ok())
-        {
-            Some(n) => Intent::AddPerpetrator(n),
-            None => Intent::Save,
-        },
+            .map(|n| (false, false, Some(n))),
     }
 }
 
@@ -340,44 +331,17 @@ async fn create(ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> Response 
         let vocab = ctx.access.vocabularies().await?;
         let heading = ctx.t.get("incident-new");
         let action = "/incidents/new".to_owned();
-        match intent(&f) {
-            Intent::AddViolation => {
-                return render_form(
-                    &ctx,
-                    f,
-                    &FieldErrors::default(),
-                    &vocab,
-                    action,
-                    heading,
-                    (true, false, None),
-                )
-                .await
-            }
-            Intent::AddSource => {
-                return render_form(
-                    &ctx,
-                    f,
-                    &FieldErrors::default(),
-                    &vocab,
-                    action,
-                    heading,
-                    (false, true, None),
-                )
-                .await
-            }
-            Intent::AddPerpetrator(n) => {
-                return render_form(
-                    &ctx,
-                    f,
-                    &FieldErrors::default(),
-                    &vocab,
-                    action,
-                    heading,
-                    (false, false, Some(n)),
-                )
-                .await
-            }
-            Intent::Save => {}
+        if let Some(extra) = extra_rows(&f) {
+            return render_form(
+                &ctx,
+                f,
+                &FieldErrors::default(),
+                &vocab,
+                action,
+                heading,
+                extra,
+            )
+            .await;
         }
         let (input, mut errs) = read_form(&ctx, &f).await?;
         if errs.is_empty() {
@@ -458,44 +422,17 @@ async fn update(
         let vocab = ctx.access.vocabularies().await?;
         let heading = ctx.t.arg("incident-edit", f.get("title"));
         let action = format!("/incidents/{id}/edit");
-        match intent(&f) {
-            Intent::AddViolation => {
-                return render_form(
-                    &ctx,
-                    f,
-                    &FieldErrors::default(),
-                    &vocab,
-                    action,
-                    heading,
-                    (true, false, None),
-                )
-                .await
-            }
-            Intent::AddSource => {
-                return render_form(
-                    &ctx,
-                    f,
-                    &FieldErrors::default(),
-                    &vocab,
-                    action,
-                    heading,
-                    (false, true, None),
-                )
-                .await
-            }
-            Intent::AddPerpetrator(n) => {
-                return render_form(
-                    &ctx,
-                    f,
-                    &FieldErrors::default(),
-                    &vocab,
-                    action,
-                    heading,
-                    (false, false, Some(n)),
-                )
-                .await
-            }
-            Intent::Save => {}
+        if let Some(extra) = extra_rows(&f) {
+            return render_form(
+                &ctx,
+                f,
+                &FieldErrors::default(),
+                &vocab,
+                action,
+                heading,
+                extra,
+            )
+            .await;
         }
         let version: i64 = f
             .get("version")
