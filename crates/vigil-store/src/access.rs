@@ -196,15 +196,21 @@ impl Access {
     }
 
     pub async fn history(&self, entity: &str, id: Id) -> Result<Vec<Version>> {
+        Ok(self.history_labelled(entity, id).await?.1)
+    }
+
+    /// A record's versions with what names it on its history page (an incident's title,
+    /// a person's code, a group's name) — read once, and no sensitive field.
+    pub async fn history_labelled(&self, entity: &str, id: Id) -> Result<(String, Vec<Version>)> {
         self.require(Permission::Read)?;
         // The record must exist: no history for ids that were never used.
-        match entity {
-            "incident" => self.store.incident(id).await.map(|_| ())?,
-            "person" => self.store.person(id).await.map(|_| ())?,
-            "group" => self.store.group(id).await.map(|_| ())?,
+        let label = match entity {
+            "incident" => self.store.incident(id).await?.title,
+            "person" => self.store.person(id).await?.code,
+            "group" => self.store.group(id).await?.name,
             _ => return Err(StoreError::NotFound),
-        }
-        self.store.versions(entity, id).await
+        };
+        Ok((label, self.store.versions(entity, id).await?))
     }
 
     /// Resolve a typed code to a person or group (for forms), redacted for this actor.

@@ -348,11 +348,10 @@ async fn update(
 
 async fn history(ctx: Ctx, Path(id): Path<Id>) -> Response {
     let r = async {
-        let versions = ctx.access.history("group", id).await?;
-        let g = ctx.access.group(id).await?;
+        let (title, versions) = ctx.access.history_labelled("group", id).await?;
         page(&HistoryPage {
             l: Layout::of(&ctx, "groups"),
-            title: g.name,
+            title,
             back: format!("/groups/{id}"),
             versions,
         })

@@ -475,11 +475,10 @@ pub struct HistoryPage {
 
 async fn history(ctx: Ctx, Path(id): Path<Id>) -> Response {
     let r = async {
-        let versions = ctx.access.history("incident", id).await?;
-        let i = ctx.access.incident(id).await?;
+        let (title, versions) = ctx.access.history_labelled("incident", id).await?;
         page(&HistoryPage {
             l: Layout::of(&ctx, "incidents"),
-            title: i.title,
+            title,
             back: format!("/incidents/{id}"),
             versions,
         })

@@ -698,11 +698,10 @@ async fn update(
 
 async fn history(ctx: Ctx, Path(id): Path<Id>) -> Response {
     let r = async {
-        let versions = ctx.access.history("person", id).await?;
-        let p = ctx.access.person(id).await?;
+        let (title, versions) = ctx.access.history_labelled("person", id).await?;
         page(&HistoryPage {
             l: Layout::of(&ctx, "persons"),
-            title: p.code,
+            title,
             back: format!("/persons/{id}"),
             versions,
         })
