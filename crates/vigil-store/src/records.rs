@@ -111,7 +111,7 @@ fn alias(table: &str) -> &'static str {
 }
 
 /// Write the search text of one record.
-async fn index_text(
+pub(crate) async fn index_text(
     tx: &mut Box<dyn Tx>,
     dialect: Dialect,
     blind: Option<&FieldCipher>,
@@ -1100,7 +1100,7 @@ impl Store {
     }
 
     /// Rebuild the search text of one incident from what it now holds.
-    async fn reindex_incident(&self, tx: &mut Box<dyn Tx>, id: Id) -> Result<()> {
+    pub(crate) async fn reindex_incident(&self, tx: &mut Box<dyn Tx>, id: Id) -> Result<()> {
         let head = tx
             .query(
                 "SELECT title, narrative, region, locality FROM incidents WHERE id = $1",
@@ -1698,7 +1698,7 @@ fn epoch() -> PartialDate {
 
 // The sealed columns, as associated data (`table.column`): see `cipher.rs`.
 pub(crate) const LEGAL_NAME: &str = "persons.legal_name";
-const CONTACTS: &str = "persons.contacts";
+pub(crate) const CONTACTS: &str = "persons.contacts";
 const ADDRESS: &str = "persons.address";
 const NARRATIVE: &str = "incidents.narrative";
 const COORDINATES: &str = "incidents.coordinates_enc";

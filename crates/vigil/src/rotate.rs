@@ -22,7 +22,17 @@
 //! 7. Remove the old evidence files. Interrupted after 4, they are orphans: unreadable
 //!    without the old key, and removed by the next rotation.
 //!
-//! PostgreSQL (`--database-url`) is not yet supported: it is refused.
+//! **PostgreSQL** (`--database-url`, see [`rotate_postgres`]): the database holds
+//! sensitive fields sealed under the field subkey, with a blind index under a subkey
+//! of it; the evidence files (with `--evidence-dir`) under the evidence subkey.
+//! 1. Open with the old key (the key check refuses a wrong one: nothing changed).
+//! 2. Evidence: orphans removed, then every file written again beside the old one,
+//!    as steps 1–2 above.
+//! 3. One PostgreSQL transaction ([`vigil_store::Store::rotate_field_key`]): every
+//!    sealed value opened and sealed again, the blind index computed again, the key
+//!    check replaced and the rotation audited. **Interrupted before the commit, the
+//!    old key still opens everything**; the new evidence files are orphans.
+//! 4. The old evidence files removed (orphans if interrupted, as step 7 above).
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
@@ -35,9 +45,10 @@ use zeroize::Zeroizing;
 use vigil_domain::SystemClock;
 use vigil_store::audit::{Action, AuditEntry};
 use vigil_store::evidence::{self, EvidenceFiles};
+use vigil_store::rekey::FieldRotation;
 use vigil_store::{Store, StoreConfig};
 
-use crate::cli::{DbArgs, DB_FILE};
+use crate::cli::{DbArgs, DB_FILE, FIELDS_LABEL};
 use crate::keys::{self, Key, KeySource};
 
 /// Where the new passphrase is read from (else it is asked for, twice).
@@ -47,8 +58,9 @@ pub const NEW_SALT_FILE: &str = "vigil.salt.new";
 
 #[derive(Subcommand, Debug)]
 pub enum KeyCommand {
-    /// Re-key the instance to a new master key (stop the server first). The old key
-    /// comes from --key-file, VIGIL_MASTER_KEY or the passphrase, as usual.
+    /// Re-key the instance (--data DIR, or --database-url with --new-key-file) to a new
+    /// master key (stop every server first). The old key comes from --key-file,
+    /// VIGIL_MASTER_KEY or the passphrase, as usual.
     Rotate {
         #[command(flatten)]
         db: DbArgs,
@@ -60,7 +72,8 @@ pub enum KeyCommand {
         /// asked for), with a new salt.
         #[arg(long, conflicts_with = "new_key_file")]
         new_passphrase: bool,
-        /// The evidence directory, if `serve` is given another one than DIR/evidence.
+        /// The evidence directory, if `serve` is given another one than DIR/evidence
+        /// (with --database-url: the one `serve` uses, required if there are files).
         #[arg(long, env = "VIGIL_EVIDENCE_DIR")]
         evidence_dir: Option<PathBuf>,
     },
@@ -73,10 +86,39 @@ pub async fn command(cmd: KeyCommand) -> anyhow::Result<ExitCode> {
         new_passphrase,
         evidence_dir,
     } = cmd;
-    if db.database_url.is_some() {
-        bail!(
-            "`vigil key rotate` does not yet support PostgreSQL (--database-url): its sealed fields stay under the current key; see docs/security.md"
+    if let Some(url) = db.database_url.clone() {
+        if db.data.is_some() {
+            bail!("give either --data or --database-url, not both");
+        }
+        if new_passphrase {
+            bail!("PostgreSQL keeps no salt for a passphrase: give the new key with --new-key-file FILE");
+        }
+        let Some(new_key_file) = new_key_file else {
+            bail!("give the new key: --new-key-file FILE");
+        };
+        // Key files may not sit in the evidence directory (a copy of it would carry them).
+        let near = evidence_dir.clone().unwrap_or_default();
+        let old = match keys::choose(db.key_file.as_deref(), false) {
+            KeySource::Passphrase => bail!(
+                "--database-url needs the current master key: pass --key-file FILE or set {}",
+                keys::ENV_KEY
+            ),
+            source => keys::load(&source, &near, false)?,
+        };
+        let new = keys::load(&KeySource::File(new_key_file), &near, false)?;
+        if old.as_ref() == new.as_ref() {
+            bail!("the new key is the current key");
+        }
+        let (report, n) = rotate_postgres(&url, evidence_dir.as_deref(), &old, &new).await?;
+        println!(
+            "Re-keyed {}: {} sealed values and the search index of {} records are now under key id {} (was {}), and {n} evidence files under the new key; the old key opens nothing here. Backups made before stay under the old key.",
+            vigil_store::backend::redact_db_url(&url),
+            report.values(),
+            report.reindexed,
+            report.new_key_id,
+            report.old_key_id,
         );
+        return Ok(ExitCode::SUCCESS);
     }
     let Some(data) = db.data.clone() else {
         bail!("pass --data DIR: the instance to re-key");
@@ -186,20 +228,8 @@ pub async fn rotate(
                 data.display()
             )
         })?;
-    let live: HashSet<PathBuf> = hashes.iter().map(|h| old_files.path_of(h)).collect();
-    for f in stored_files(evidence_dir)? {
-        if !live.contains(&f) {
-            std::fs::remove_file(&f)
-                .with_context(|| format!("cannot remove the orphan {}", f.display()))?;
-        }
-    }
-
     // 2. Every evidence file again, under the new key, beside the old one.
-    for h in &hashes {
-        old_files
-            .rekeyed_copy(h, &new_files)
-            .map_err(|e| anyhow::anyhow!("{e}; the database was not changed"))?;
-    }
+    let live = copy_evidence(evidence_dir, &hashes, &old_files, &new_files)?;
 
     // 3. The new salt, beside the old one.
     let salt_new = data.join(NEW_SALT_FILE);
@@ -261,13 +291,103 @@ pub async fn rotate(
     audited?;
 
     // 7. The old evidence files.
-    for f in &live {
+    remove_old(&live)?;
+    Ok(hashes.len())
+}
+
+/// Remove orphans of an interrupted rotation (files no evidence row names under the
+/// old key), then write every file of `hashes` again under `new_files`' key beside the
+/// old one. Returns the old files.
+fn copy_evidence(
+    evidence_dir: &Path,
+    hashes: &[String],
+    old_files: &EvidenceFiles,
+    new_files: &EvidenceFiles,
+) -> anyhow::Result<HashSet<PathBuf>> {
+    let live: HashSet<PathBuf> = hashes.iter().map(|h| old_files.path_of(h)).collect();
+    for f in stored_files(evidence_dir)? {
+        if !live.contains(&f) {
+            std::fs::remove_file(&f)
+                .with_context(|| format!("cannot remove the orphan {}", f.display()))?;
+        }
+    }
+    for h in hashes {
+        old_files
+            .rekeyed_copy(h, new_files)
+            .map_err(|e| anyhow::anyhow!("{e}; the database was not changed"))?;
+    }
+    sync_dir(evidence_dir);
+    Ok(live)
+}
+
+fn remove_old(live: &HashSet<PathBuf>) -> anyhow::Result<()> {
+    for f in live {
         if f.exists() {
             std::fs::remove_file(f)
                 .with_context(|| format!("cannot remove the old file {}", f.display()))?;
         }
     }
-    Ok(hashes.len())
+    Ok(())
+}
+
+async fn open_postgres(url: &str, master: &Key) -> anyhow::Result<Store> {
+    Ok(Store::open(
+        StoreConfig::Postgres {
+            url: url.to_owned(),
+            key: Some(keys::subkey(master, FIELDS_LABEL)),
+        },
+        Arc::new(SystemClock),
+    )
+    .await?)
+}
+
+/// The PostgreSQL steps in the module documentation. Returns what the database
+/// transaction changed and the number of evidence files.
+pub async fn rotate_postgres(
+    url: &str,
+    evidence_dir: Option<&Path>,
+    old: &Key,
+    new: &Key,
+) -> anyhow::Result<(FieldRotation, usize)> {
+    let shown = vigil_store::backend::redact_db_url(url);
+    // 1. The old key (the key check refuses a wrong one).
+    let store = open_postgres(url, old)
+        .await
+        .with_context(|| format!("the current key does not open {shown}; nothing was changed"))?;
+    let result = async {
+        let hashes = store.evidence_hashes().await?;
+        // 2. The evidence files, beside the old ones.
+        let live = match evidence_dir {
+            Some(dir) => copy_evidence(dir, &hashes, &files_for(dir, old), &files_for(dir, new))?,
+            None if hashes.is_empty() => HashSet::new(),
+            None => bail!(
+                "pass --evidence-dir DIR: {} evidence files are encrypted under a subkey of the master key and must be re-encrypted; nothing was changed",
+                hashes.len()
+            ),
+        };
+        // 3. The database, in one transaction.
+        let entry = AuditEntry::new(Action::KeyRotate, "master_key")
+            .cli()
+            .with("evidence_files", hashes.len() as i64)
+            .with("new_key_from", "key_file");
+        let report = store
+            .rotate_field_key(&keys::subkey(new, FIELDS_LABEL), entry)
+            .await
+            .with_context(|| format!("cannot re-key {shown}; the current key still opens it"))?;
+        Ok((report, hashes.len(), live))
+    }
+    .await;
+    store.close().await;
+    let (report, n, live) = result?;
+    // Opens with the new key (its key check passes).
+    open_postgres(url, new)
+        .await
+        .context("the database was re-keyed, but does not open with the new key")?
+        .close()
+        .await;
+    // 4. The old evidence files.
+    remove_old(&live)?;
+    Ok((report, n))
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
