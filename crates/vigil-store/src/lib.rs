@@ -10,6 +10,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod backend;
+pub mod bulk;
 pub mod cipher;
 pub mod compartments;
 pub mod evidence;

@@ -163,10 +163,10 @@ pub(crate) async fn index_text(
 }
 
 /// What starts a blind-index token in a `tsvector` (never in a query word).
-const BLIND_MARK: char = '#';
+pub(crate) const BLIND_MARK: char = '#';
 
 /// The distinct words of folded sensitive text, split as queries are.
-fn sensitive_words(folded: &str) -> std::collections::BTreeSet<String> {
+pub(crate) fn sensitive_words(folded: &str) -> std::collections::BTreeSet<String> {
     folded
         .split(|c: char| !(c.is_alphabetic() || c.is_ascii_digit()))
         .filter(|w| !w.is_empty())
@@ -175,7 +175,7 @@ fn sensitive_words(folded: &str) -> std::collections::BTreeSet<String> {
 }
 
 /// Top-level fields whose values differ between two snapshots.
-fn changed_fields(old: Option<&Value>, new: &Value) -> Vec<String> {
+pub(crate) fn changed_fields(old: Option<&Value>, new: &Value) -> Vec<String> {
     let (Some(Value::Object(o)), Value::Object(n)) = (old, new) else {
         return match new {
             Value::Object(n) => n.keys().cloned().collect(),
@@ -660,7 +660,7 @@ impl Store {
         Ok(id)
     }
 
-    async fn write_person_lists(
+    pub(crate) async fn write_person_lists(
         &self,
         tx: &mut Box<dyn Tx>,
         id: Id,
@@ -943,7 +943,7 @@ impl Store {
     // ------------------------------------------------------------ incidents
 
     /// Check that every person and group an incident refers to exists.
-    async fn check_parties(&self, tx: &mut Box<dyn Tx>, inc: &ValidIncident) -> Result<()> {
+    pub(crate) async fn check_parties(&self, tx: &mut Box<dyn Tx>, inc: &ValidIncident) -> Result<()> {
         let mut e = FieldErrors::default();
         for (i, v) in inc.violations.iter().enumerate() {
             let (table, id) = match v.victim {
@@ -1699,17 +1699,17 @@ fn epoch() -> PartialDate {
 // The sealed columns, as associated data (`table.column`): see `cipher.rs`.
 pub(crate) const LEGAL_NAME: &str = "persons.legal_name";
 pub(crate) const CONTACTS: &str = "persons.contacts";
-const ADDRESS: &str = "persons.address";
-const NARRATIVE: &str = "incidents.narrative";
-const COORDINATES: &str = "incidents.coordinates_enc";
-const ORIGIN: &str = "sources.origin";
-const DESCRIPTION: &str = "sources.description";
-const SNAPSHOT: &str = "versions.snapshot";
+pub(crate) const ADDRESS: &str = "persons.address";
+pub(crate) const NARRATIVE: &str = "incidents.narrative";
+pub(crate) const COORDINATES: &str = "incidents.coordinates_enc";
+pub(crate) const ORIGIN: &str = "sources.origin";
+pub(crate) const DESCRIPTION: &str = "sources.description";
+pub(crate) const SNAPSHOT: &str = "versions.snapshot";
 
 impl Store {
     /// Seal the narrative of [`incident_args`] and, when fields are sealed, move the
     /// coordinates out of the REAL columns: returns the `coordinates_enc` value.
-    fn seal_incident_args(&self, args: &mut [Val], inc: &ValidIncident) -> Val {
+    pub(crate) fn seal_incident_args(&self, args: &mut [Val], inc: &ValidIncident) -> Val {
         if self.cipher.is_none() {
             return Val::Text(None);
         }
@@ -1732,11 +1732,11 @@ impl Store {
     }
 }
 
-fn nonempty(s: &str) -> Val {
+pub(crate) fn nonempty(s: &str) -> Val {
     Val::Text(Some(s.to_owned()).filter(|s| !s.is_empty()))
 }
 
-fn incident_args(inc: &ValidIncident, user: Option<Id>, now: String) -> Vec<Val> {
+pub(crate) fn incident_args(inc: &ValidIncident, user: Option<Id>, now: String) -> Vec<Val> {
     vec![
         inc.external_id.clone().into(),
         inc.title.clone().into(),
@@ -1759,7 +1759,7 @@ fn incident_args(inc: &ValidIncident, user: Option<Id>, now: String) -> Vec<Val>
     ]
 }
 
-fn incident_snapshot(inc: &ValidIncident) -> Value {
+pub(crate) fn incident_snapshot(inc: &ValidIncident) -> Value {
     json!({
         "external_id": inc.external_id,
         "title": inc.title,
@@ -1785,7 +1785,7 @@ fn incident_snapshot(inc: &ValidIncident) -> Value {
     })
 }
 
-fn person_snapshot(p: &PersonInput) -> Value {
+pub(crate) fn person_snapshot(p: &PersonInput) -> Value {
     serde_json::to_value(p).unwrap_or(Value::Null)
 }
 

@@ -162,7 +162,8 @@ enum Command {
         #[command(subcommand)]
         command: crate::rotate::KeyCommand,
     },
-    /// Fill a database with synthetic demo records.
+    /// Fill a database with synthetic demo records: up to 1,000 incidents the curated
+    /// set (journeys, groups, relatives), more through the bulk import (docs/import.md).
     Demo {
         #[command(flatten)]
         db: DbArgs,
@@ -170,6 +171,13 @@ enum Command {
         incidents: usize,
         #[arg(long, default_value_t = 2017)]
         seed: u64,
+        /// Use the scale generator (and the bulk import) whatever the number.
+        #[arg(long)]
+        scale: bool,
+        /// Write the scale generator's rows to this CSV file, and its mapping beside it
+        /// (same name, `.toml`), instead of into a database.
+        #[arg(long)]
+        csv: Option<PathBuf>,
     },
 }
 
@@ -557,9 +565,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db,
             incidents,
             seed,
+            scale,
+            csv,
         } => {
+            if let Some(csv) = csv {
+                let map = csv.with_extension("toml");
+                crate::demo::write_scale_csv(&csv, &map, incidents, seed)?;
+                println!(
+                    "Wrote {incidents} incidents to {} and the mapping to {}; import them with: vigil import --data DIR --map {} {}",
+                    csv.display(),
+                    map.display(),
+                    map.display(),
+                    csv.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             let store = open_store(&db, db.data.is_none(), true).await?;
             let actor = ensure_demo_admin(&store).await?.0;
+            if scale || incidents > crate::demo::CURATED_LIMIT {
+                let started = std::time::Instant::now();
+                let report = crate::demo::seed_scale(
+                    &Access::new(store.clone(), actor),
+                    incidents,
+                    seed,
+                    std::io::stderr().is_terminal(),
+                )
+                .await?;
+                print!("{report}");
+                println!("in {:.1} s", started.elapsed().as_secs_f64());
+                store.close().await;
+                return Ok(ExitCode::SUCCESS);
+            }
             let summary = crate::demo::seed(
                 &Access::new(store.clone(), actor),
                 &crate::demo::DemoOptions { incidents, seed },

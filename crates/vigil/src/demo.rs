@@ -50,6 +50,71 @@ pub struct DemoSummary {
     pub incidents: usize,
 }
 
+pub mod scale;
+
+/// Above this many incidents `vigil demo` uses the scale generator ([`scale`]) and
+/// the bulk import; up to it, the curated generator below (journeys, groups,
+/// relatives, narratives written as a documenter would).
+pub const CURATED_LIMIT: usize = 1_000;
+
+/// Fill an empty store with `incidents` synthetic incidents from the scale generator,
+/// through the bulk import path (`vigil import`'s): the CSV is written to a temporary
+/// file, imported in one transaction, and removed. Returns the import's report.
+pub async fn seed_scale(
+    access: &Access,
+    incidents: usize,
+    seed: u64,
+    progress: bool,
+) -> anyhow::Result<crate::import::ImportReport> {
+    let (i, p, g) = access.counts().await.context("counting existing records")?;
+    if i + p + g > 0 {
+        anyhow::bail!(
+            "the store already holds records ({i} incidents, {p} persons, {g} groups); demo data goes into an empty store"
+        );
+    }
+    let (_, today) = access
+        .rules_context()
+        .await
+        .context("reading today's date from the store")?;
+    let dir = tempfile::tempdir().context("creating a temporary directory")?;
+    let csv = dir.path().join("demo.csv");
+    let map = dir.path().join("demo.toml");
+    let file = std::fs::File::create(&csv).context("creating the demo CSV")?;
+    scale::write_csv(file, incidents, seed, today)?;
+    std::fs::write(&map, scale::MAPPING).context("writing the demo mapping")?;
+    let report = crate::import::run(
+        access,
+        &crate::import::ImportOptions {
+            mapping: map,
+            file: csv,
+            progress,
+            ..crate::import::ImportOptions::default()
+        },
+    )
+    .await?;
+    if !report.rejected.is_empty() {
+        anyhow::bail!("the demo generator wrote rows the import rejects:\n{report}");
+    }
+    Ok(report)
+}
+
+/// Write `incidents` rows of the scale generator to `csv` and its mapping to `map`
+/// ("today" is the system date: the dates depend on it).
+pub fn write_scale_csv(
+    csv: &std::path::Path,
+    map: &std::path::Path,
+    incidents: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
+    let today = vigil_domain::Clock::now(&vigil_domain::SystemClock).date_naive();
+    let file =
+        std::fs::File::create(csv).with_context(|| format!("cannot create {}", csv.display()))?;
+    scale::write_csv(file, incidents, seed, today)?;
+    std::fs::write(map, scale::MAPPING)
+        .with_context(|| format!("cannot write {}", map.display()))?;
+    Ok(())
+}
+
 /// Fill an empty store with realistic synthetic records through the authorising layer.
 ///
 /// `access` must be allowed to write (an administrator's, normally). Refuses a store

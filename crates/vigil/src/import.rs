@@ -10,14 +10,16 @@
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::fs::File;
-use std::io::{BufReader, IsTerminal};
+use std::io::{BufReader, IsTerminal, Read};
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use chrono::{NaiveDate, NaiveDateTime};
 use indicatif::{ProgressBar, ProgressStyle};
+use sha2::{Digest, Sha256};
 use vigil_domain::country::{normalise_name, Countries};
 use vigil_domain::model::{
     IncidentInput, IncidentStatus, PartialDate, PerpetratorInput, PersonInput, PersonKind,
@@ -171,6 +173,21 @@ impl fmt::Display for ImportReport {
 /// a mapped column missing from the header) are errors; problems in rows are
 /// reported in [`ImportReport::rejected`], and then nothing is imported.
 pub async fn run(access: &Access, opts: &ImportOptions) -> anyhow::Result<ImportReport> {
+    import(access, opts, false).await
+}
+
+/// [`run`] through the per-row path ([`Access::import_batch`]: every row a sequence
+/// of single-row statements) instead of the bulk path. Slow; it is the reference the
+/// bulk path is tested against, and must store the same records.
+pub async fn run_per_row(access: &Access, opts: &ImportOptions) -> anyhow::Result<ImportReport> {
+    import(access, opts, true).await
+}
+
+async fn import(
+    access: &Access,
+    opts: &ImportOptions,
+    per_row: bool,
+) -> anyhow::Result<ImportReport> {
     if !access.can(Permission::Import) {
         return Err(anyhow::Error::new(StoreError::Forbidden)
             .context("importing needs an administrator account"));
@@ -185,74 +202,117 @@ pub async fn run(access: &Access, opts: &ImportOptions) -> anyhow::Result<Import
         .check(&vocab)
         .map_err(|e| anyhow!("{mapping_name}: {e}"))?;
 
-    let read = read_file(&mut mapping, &vocab, opts, &mapping_name, &file_name)?;
-    let mut report = ImportReport {
-        rows: read.rows.len(),
-        rejected: read.rejected,
-        counts: None,
-        added_terms: read
-            .new_terms
-            .iter()
-            .map(|t| (t.kind, t.code.clone()))
-            .collect(),
-        dry_run: opts.dry_run,
+    let f = File::open(&opts.file).with_context(|| format!("cannot open {file_name}"))?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let hashed = Hashing::new(BufReader::with_capacity(1 << 20, f));
+    let digest = hashed.digest.clone();
+    let (reader, headers) = open_csv(
+        &mut mapping,
+        hashed,
+        opts.encoding,
+        &mapping_name,
+        &file_name,
+    )?;
+    let mapping = Arc::new(mapping);
+    let scanner = Scanner {
+        mapping: mapping.clone(),
+        vocab,
+        today,
+        may_override: access.can(Permission::OverrideVerification),
+        add_unknown_terms: opts.add_unknown_terms,
+        encoding: opts.encoding,
+        file: file_name.clone(),
+        headers,
+        bar: progress_bar(opts.progress, size),
     };
 
-    // Validate with the terms that will be added, so a dry run answers for the real run.
-    let mut terms = vocab.all().to_vec();
-    terms.extend(read.new_terms.iter().cloned());
-    let vocab_ext = Vocabularies::new(terms);
-    let rules = Rules {
-        vocab: &vocab_ext,
-        today,
-        may_override_verification: access.can(Permission::OverrideVerification),
-    };
-    let mut batch: Vec<(Vec<ValidPerson>, IncidentInput)> = Vec::with_capacity(read.rows.len());
-    let mut metas: Vec<RowMeta> = Vec::with_capacity(read.rows.len());
-    for row in read.rows {
-        // A row that could not be decoded or split into its columns has nothing to check.
-        if row.meta.failed.iter().any(|f| f.starts_with('(')) {
-            continue;
+    // The file is read, mapped and checked on a thread of its own while the store
+    // writes the chunks already checked, inside one transaction: all rows or none.
+    let (send, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(4);
+    let write = !opts.dry_run;
+    let reading = tokio::task::spawn_blocking(move || {
+        scanner.scan(reader, |c| write && send.blocking_send(c).is_ok())
+    });
+    let mut store_errors: Vec<RowError> = Vec::new();
+    let mut failure: Option<StoreError> = None;
+    let mut counts = None;
+    if per_row {
+        let mut batch = Vec::new();
+        let mut metas = Vec::new();
+        let mut terms = Vec::new();
+        while let Some(c) = chunks.recv().await {
+            batch.extend(c.rows);
+            metas.extend(c.metas);
+            terms = c.new_terms;
         }
-        let inc = row.incident.validate(&rules);
-        let person = row.person.validate(&rules);
-        let mut errs: Vec<(bool, FieldError)> = Vec::new();
-        if let Err(e) = &inc {
-            errs.extend(e.0.iter().cloned().map(|e| (false, e)));
-        }
-        if let Err(e) = &person {
-            errs.extend(e.0.iter().cloned().map(|e| (true, e)));
-        }
-        for (is_person, e) in errs {
-            if let Some(err) = mapping.field_error(&file_name, &row.meta, is_person, &e) {
-                report.rejected.push(err);
+        if write && !batch.is_empty() {
+            match access.import_batch(&terms, &batch).await {
+                Ok(c) => counts = Some(c),
+                Err(StoreError::Invalid(fe)) => {
+                    store_errors.extend(batch_errors(&mapping, &file_name, &metas, fe.0))
+                }
+                Err(e) => failure = Some(e),
             }
         }
-        if let (true, Ok(p)) = (row.meta.failed.is_empty(), person) {
-            batch.push((vec![p; row.incident.violations.len()], row.incident));
-            metas.push(row.meta);
+    } else if write {
+        let mut bulk = Some(access.bulk_import().await?);
+        while let Some(c) = chunks.recv().await {
+            let Some(b) = bulk.as_mut() else { continue };
+            if let Err(e) = b.write(&c.new_terms, &c.rows).await {
+                // Dropping the import rolls it back; the reader goes on collecting
+                // every problem in the file.
+                bulk = None;
+                match e {
+                    StoreError::Invalid(fe) => {
+                        store_errors.extend(batch_errors(&mapping, &file_name, &c.metas, fe.0))
+                    }
+                    other => failure = Some(other),
+                }
+                chunks.close();
+            }
         }
-    }
-    report.rejected.sort_by_key(|e| e.line);
-    if !report.rejected.is_empty() || opts.dry_run {
+        let scanned = reading
+            .await
+            .map_err(|e| anyhow!("reading {file_name}: {e}"))??;
+        let mut report = scanned.report(opts.dry_run);
+        if let Some(e) = failure {
+            return Err(anyhow::Error::new(e).context("the import failed; nothing was imported"));
+        }
+        report.rejected.extend(store_errors);
+        report.rejected.sort_by_key(|e| e.line);
+        if let (true, Some(b)) = (report.rejected.is_empty(), bulk) {
+            let spinner = progress_spinner(opts.progress, report.rows);
+            let sha = digest
+                .lock()
+                .map(|d| hex::encode(d.clone().finalize()))
+                .unwrap_or_default();
+            let detail = vec![
+                (
+                    "file".to_owned(),
+                    serde_json::Value::from(file_name.clone()),
+                ),
+                ("sha256".to_owned(), serde_json::Value::from(sha)),
+                ("mapping".to_owned(), serde_json::Value::from(mapping_name)),
+            ];
+            let done = b.finish(detail).await;
+            spinner.finish_and_clear();
+            report.counts = Some(done.map_err(|e| {
+                anyhow::Error::new(e).context("the import failed; nothing was imported")
+            })?);
+        }
         return Ok(report);
     }
-
-    let spinner = progress_spinner(opts.progress, batch.len());
-    // New terms are added in the same transaction as the rows.
-    let result = access.import_batch(&read.new_terms, &batch).await;
-    spinner.finish_and_clear();
-    match result {
-        Ok(counts) => report.counts = Some(counts),
-        Err(StoreError::Invalid(fe)) => {
-            report
-                .rejected
-                .extend(batch_errors(&mapping, &file_name, &metas, fe.0));
-            report.rejected.sort_by_key(|e| e.line);
-        }
-        Err(e) => {
-            return Err(anyhow::Error::new(e).context("the import failed; nothing was imported"))
-        }
+    let scanned = reading
+        .await
+        .map_err(|e| anyhow!("reading {file_name}: {e}"))??;
+    let mut report = scanned.report(opts.dry_run);
+    if let Some(e) = failure {
+        return Err(anyhow::Error::new(e).context("the import failed; nothing was imported"));
+    }
+    report.rejected.extend(store_errors);
+    report.rejected.sort_by_key(|e| e.line);
+    if report.rejected.is_empty() {
+        report.counts = counts;
     }
     Ok(report)
 }
@@ -295,6 +355,303 @@ fn batch_errors(
         });
     }
     out
+}
+
+/// Rows checked and ready for the store, a chunk at a time, with their lines.
+struct Chunk {
+    rows: Vec<(Vec<ValidPerson>, IncidentInput)>,
+    metas: Vec<RowMeta>,
+    /// Every term to add so far (`--add-unknown-terms`).
+    new_terms: Vec<Term>,
+}
+
+/// Rows per chunk handed to the store.
+const CHUNK_ROWS: usize = 2_000;
+
+/// What reading the whole file found.
+struct Scanned {
+    rows: usize,
+    rejected: Vec<RowError>,
+    new_terms: Vec<Term>,
+}
+
+impl Scanned {
+    fn report(self, dry_run: bool) -> ImportReport {
+        let mut rejected = self.rejected;
+        rejected.sort_by_key(|e| e.line);
+        ImportReport {
+            rows: self.rows,
+            rejected,
+            counts: None,
+            added_terms: self
+                .new_terms
+                .iter()
+                .map(|t| (t.kind, t.code.clone()))
+                .collect(),
+            dry_run,
+        }
+    }
+}
+
+/// A reader that keeps the SHA-256 of what passes through (the audit entry names
+/// the file by it).
+struct Hashing<R> {
+    inner: R,
+    digest: Arc<Mutex<Sha256>>,
+}
+
+impl<R> Hashing<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            digest: Arc::new(Mutex::new(Sha256::new())),
+        }
+    }
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let (Ok(mut d), Some(b)) = (self.digest.lock(), buf.get(..n)) {
+            d.update(b);
+        }
+        Ok(n)
+    }
+}
+
+/// Open the CSV, read its header and bind the mapping's columns to it.
+fn open_csv<R: Read>(
+    mapping: &mut Mapping,
+    input: R,
+    encoding: Encoding,
+    mapping_name: &str,
+    file: &str,
+) -> anyhow::Result<(csv::Reader<R>, Vec<String>)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(mapping.delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(input);
+    let raw_headers = reader
+        .byte_headers()
+        .with_context(|| format!("{file}:1: cannot read the header"))?
+        .clone();
+    let mut headers = Vec::with_capacity(raw_headers.len());
+    for (i, h) in raw_headers.iter().enumerate() {
+        let h = if i == 0 {
+            h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h)
+        } else {
+            h
+        };
+        let text = decode(h, encoding)
+            .map_err(|_| anyhow!("{file}:1: column {} of the header {NOT_UTF8}", i + 1))?;
+        headers.push(text.trim().to_owned());
+    }
+    mapping
+        .bind(&headers)
+        .map_err(|e| anyhow!("{mapping_name}: {e}"))?;
+    Ok((reader, headers))
+}
+
+/// Reads, maps and checks every row of a file whose mapping is bound.
+struct Scanner {
+    mapping: Arc<Mapping>,
+    vocab: Vocabularies,
+    today: NaiveDate,
+    may_override: bool,
+    add_unknown_terms: bool,
+    encoding: Encoding,
+    file: String,
+    headers: Vec<String>,
+    bar: ProgressBar,
+}
+
+impl Scanner {
+    /// Read every row; hand the rows that pass, a chunk at a time, to `sink` until a
+    /// row fails (nothing will be written then) or `sink` says stop. Every problem in
+    /// the file is collected either way.
+    fn scan<R: Read>(
+        self,
+        mut reader: csv::Reader<R>,
+        mut sink: impl FnMut(Chunk) -> bool,
+    ) -> anyhow::Result<Scanned> {
+        let file = self.file.as_str();
+        let headers = &self.headers;
+        let mut mapper = RowMapper {
+            mapping: &self.mapping,
+            conv: Converter::new(&self.vocab, self.add_unknown_terms),
+            file,
+            seen: HashMap::new(),
+        };
+        // Validation sees the terms that will be added, so a dry run answers for the
+        // real run; rebuilt when a row adds one.
+        let mut vocab_ext = self.vocab.clone();
+        let mut terms_seen = 0;
+        let mut rows = 0usize;
+        let mut rejected: Vec<RowError> = Vec::new();
+        let mut sending = true;
+        let mut chunk = Chunk {
+            rows: Vec::with_capacity(CHUNK_ROWS),
+            metas: Vec::with_capacity(CHUNK_ROWS),
+            new_terms: Vec::new(),
+        };
+        let mut record = csv::ByteRecord::new();
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    return Err(anyhow!("{file}:{line}: cannot read the CSV: {e}"));
+                }
+            }
+            let (line, byte) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+            if rows % 1024 == 0 {
+                self.bar.set_position(byte);
+            }
+            let mut cells = Vec::with_capacity(record.len());
+            let mut lines_before = 0;
+            let mut undecodable = None;
+            for (i, field) in record.iter().enumerate() {
+                match decode(field, self.encoding) {
+                    Ok(s) => cells.push(s),
+                    Err(at) => {
+                        let at_line =
+                            line + lines_before + newlines(field.get(..at).unwrap_or_default());
+                        undecodable = Some((
+                            at_line,
+                            headers
+                                .get(i)
+                                .cloned()
+                                .unwrap_or_else(|| format!("#{}", i + 1)),
+                        ));
+                        break;
+                    }
+                }
+                lines_before += newlines(field);
+            }
+            if let Some((at_line, column)) = undecodable {
+                rejected.push(RowError {
+                    file: file.to_owned(),
+                    line: at_line,
+                    column: Some(column),
+                    reason: format!("the text {NOT_UTF8}"),
+                });
+                rows += 1;
+                continue;
+            }
+            if cells.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            rows += 1;
+            let bad_width = cells.len() != headers.len();
+            if bad_width {
+                rejected.push(RowError {
+                    file: file.to_owned(),
+                    line,
+                    column: None,
+                    reason: format!(
+                        "the row has {} cells but the header has {} columns (a stray delimiter or quote?)",
+                        cells.len(),
+                        headers.len()
+                    ),
+                });
+            }
+            let (row, errs) = mapper.map_row(line, &cells);
+            rejected.extend(errs);
+            // A row that could not be split into its columns has nothing to check.
+            if bad_width {
+                continue;
+            }
+            if mapper.conv.new_terms.len() != terms_seen {
+                terms_seen = mapper.conv.new_terms.len();
+                let mut terms = self.vocab.all().to_vec();
+                terms.extend(mapper.conv.new_terms.iter().cloned());
+                vocab_ext = Vocabularies::new(terms);
+                chunk.new_terms = mapper.conv.new_terms.clone();
+            }
+            let rules = Rules {
+                vocab: &vocab_ext,
+                today: self.today,
+                may_override_verification: self.may_override,
+            };
+            let inc = row.incident.validate(&rules);
+            let person = row.person.validate(&rules);
+            let mut errs: Vec<(bool, FieldError)> = Vec::new();
+            if let Err(e) = &inc {
+                errs.extend(e.0.iter().cloned().map(|e| (false, e)));
+            }
+            if let Err(e) = &person {
+                errs.extend(e.0.iter().cloned().map(|e| (true, e)));
+            }
+            for (is_person, e) in errs {
+                if let Some(err) = self.mapping.field_error(file, &row.meta, is_person, &e) {
+                    rejected.push(err);
+                }
+            }
+            if !rejected.is_empty() {
+                // Nothing will be written: stop handing rows over, keep checking.
+                sending = false;
+                chunk.rows.clear();
+                chunk.metas.clear();
+                continue;
+            }
+            if let (true, Ok(p), true) = (row.meta.failed.is_empty(), person, sending) {
+                chunk
+                    .rows
+                    .push((vec![p; row.incident.violations.len()], row.incident));
+                chunk.metas.push(row.meta);
+                if chunk.rows.len() >= CHUNK_ROWS {
+                    let full = std::mem::replace(
+                        &mut chunk,
+                        Chunk {
+                            rows: Vec::with_capacity(CHUNK_ROWS),
+                            metas: Vec::with_capacity(CHUNK_ROWS),
+                            new_terms: mapper.conv.new_terms.clone(),
+                        },
+                    );
+                    sending = sink(full);
+                }
+            }
+        }
+        if sending && rejected.is_empty() && !chunk.rows.is_empty() {
+            sink(chunk);
+        }
+        self.bar.finish_and_clear();
+        Ok(Scanned {
+            rows,
+            rejected,
+            new_terms: mapper.conv.new_terms,
+        })
+    }
+}
+
+/// Everything `vigil import --dry-run` checks, on bytes in memory and without a
+/// database: the mapping (against the built-in vocabularies), the CSV and every row.
+/// An entry point for fuzzing (`fuzz/`) and tests; `run` is the real import.
+pub fn check_bytes(
+    mapping_text: &str,
+    csv: &[u8],
+    encoding: Encoding,
+    add_unknown_terms: bool,
+    today: NaiveDate,
+) -> anyhow::Result<ImportReport> {
+    let mut mapping = Mapping::parse(mapping_text).map_err(|e| anyhow!("mapping: {e}"))?;
+    let vocab = Vocabularies::builtin();
+    mapping.check(&vocab).map_err(|e| anyhow!("mapping: {e}"))?;
+    let (reader, headers) = open_csv(&mut mapping, csv, encoding, "mapping", "input.csv")?;
+    let scanner = Scanner {
+        mapping: Arc::new(mapping),
+        vocab,
+        today,
+        may_override: false,
+        add_unknown_terms,
+        encoding,
+        file: "input.csv".to_owned(),
+        headers,
+        bar: ProgressBar::hidden(),
+    };
+    Ok(scanner.scan(reader, |_| true)?.report(true))
 }
 
 // ---------------------------------------------------------------- mapping
@@ -1534,12 +1891,6 @@ impl<'m> RowMapper<'m> {
     }
 }
 
-struct ReadFile {
-    rows: Vec<MappedRow>,
-    rejected: Vec<RowError>,
-    new_terms: Vec<Term>,
-}
-
 fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, usize> {
     match encoding {
         Encoding::Utf8 => std::str::from_utf8(bytes)
@@ -1557,147 +1908,6 @@ fn newlines(bytes: &[u8]) -> u64 {
 }
 
 const NOT_UTF8: &str = "is not valid UTF-8; if the file is Latin-1 (ISO-8859-1, Windows-1252), run with --encoding latin-1";
-
-/// Read and map every row of the CSV file.
-fn read_file(
-    mapping: &mut Mapping,
-    vocab: &Vocabularies,
-    opts: &ImportOptions,
-    mapping_name: &str,
-    file: &str,
-) -> anyhow::Result<ReadFile> {
-    let f = File::open(&opts.file).with_context(|| format!("cannot open {file}"))?;
-    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(mapping.delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(BufReader::new(f));
-    let raw_headers = reader
-        .byte_headers()
-        .with_context(|| format!("{file}:1: cannot read the header"))?
-        .clone();
-    let mut headers = Vec::with_capacity(raw_headers.len());
-    for (i, h) in raw_headers.iter().enumerate() {
-        let h = if i == 0 {
-            h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h)
-        } else {
-            h
-        };
-        let text = decode(h, opts.encoding)
-            .map_err(|_| anyhow!("{file}:1: column {} of the header {NOT_UTF8}", i + 1))?;
-        headers.push(text.trim().to_owned());
-    }
-    mapping
-        .bind(&headers)
-        .map_err(|e| anyhow!("{mapping_name}: {e}"))?;
-
-    let bar = progress_bar(opts.progress, size);
-    let mut mapper = RowMapper {
-        mapping,
-        conv: Converter::new(vocab, opts.add_unknown_terms),
-        file,
-        seen: HashMap::new(),
-    };
-    let mut rows = Vec::new();
-    let mut rejected = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                return Err(anyhow!("{file}:{line}: cannot read the CSV: {e}"));
-            }
-        }
-        let (line, byte) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
-        if rows.len() % 256 == 0 {
-            bar.set_position(byte);
-        }
-        let mut cells = Vec::with_capacity(record.len());
-        let mut lines_before = 0;
-        let mut undecodable = None;
-        for (i, field) in record.iter().enumerate() {
-            match decode(field, opts.encoding) {
-                Ok(s) => cells.push(s),
-                Err(at) => {
-                    let at_line =
-                        line + lines_before + newlines(field.get(..at).unwrap_or_default());
-                    undecodable = Some((
-                        at_line,
-                        headers
-                            .get(i)
-                            .cloned()
-                            .unwrap_or_else(|| format!("#{}", i + 1)),
-                    ));
-                    break;
-                }
-            }
-            lines_before += newlines(field);
-        }
-        if let Some((at_line, column)) = undecodable {
-            rejected.push(RowError {
-                file: file.to_owned(),
-                line: at_line,
-                column: Some(column),
-                reason: format!("the text {NOT_UTF8}"),
-            });
-            rows.push(MappedRow {
-                meta: RowMeta {
-                    line,
-                    failed: vec!["(encoding)".into()],
-                    ..RowMeta::default()
-                },
-                incident: IncidentInput::default(),
-                person: PersonInput {
-                    kind: PersonKind::Defender,
-                    legal_name: String::new(),
-                    contacts: String::new(),
-                    address: String::new(),
-                    sex: String::new(),
-                    birth_year: None,
-                    characteristics: Vec::new(),
-                    sectors: Vec::new(),
-                    sdg_group: String::new(),
-                    memberships: Vec::new(),
-                    consent_record: true,
-                    consent_share: false,
-                    consent_publish: PublishConsent::No,
-                    external_id: String::new(),
-                },
-            });
-            continue;
-        }
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        if cells.len() != headers.len() {
-            rejected.push(RowError {
-                file: file.to_owned(),
-                line,
-                column: None,
-                reason: format!(
-                    "the row has {} cells but the header has {} columns (a stray delimiter or quote?)",
-                    cells.len(),
-                    headers.len()
-                ),
-            });
-        }
-        let (mut row, errs) = mapper.map_row(line, &cells);
-        if cells.len() != headers.len() {
-            row.meta.failed.push("(cells)".into());
-        }
-        rejected.extend(errs);
-        rows.push(row);
-    }
-    bar.finish_and_clear();
-    Ok(ReadFile {
-        rows,
-        rejected,
-        new_terms: mapper.conv.new_terms,
-    })
-}
 
 fn progress_bar(wanted: bool, size: u64) -> ProgressBar {
     if !wanted || !std::io::stderr().is_terminal() {
