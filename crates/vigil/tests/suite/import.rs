@@ -686,3 +686,427 @@ async fn terms_added_by_a_failed_import_do_not_stay() {
     let vocab = fx.admin.vocabularies().await.unwrap();
     assert!(!vocab.contains(VocabKind::PerpetratorType, "ejercito"));
 }
+
+// ---------------------------------------------------------------- bulk path, both engines
+
+mod bulk {
+    //! The bulk path (`vigil import`, `vigil demo --incidents N`) against the per-row
+    //! path it replaces, on SQLite and PostgreSQL: same records, codes, versions and
+    //! search results; all or nothing on a large file; re-import; compartments; the
+    //! demo generator's determinism.
+
+    use std::path::PathBuf;
+
+    use sha2::{Digest, Sha256};
+    use vigil::demo::scale;
+    use vigil::import::{self, ImportOptions, ImportReport};
+    use vigil_domain::model::Id;
+    use vigil_domain::search::{IncidentFilter, PersonFilter};
+    use vigil_domain::Role;
+    use vigil_store::audit::AuditFilter;
+    use vigil_store::{Access, Level};
+
+    use crate::support::{self, backend_tests, TestDb};
+
+    const SEED: u64 = 2017;
+
+    /// A second, empty database of the same engine.
+    async fn twin(db: &TestDb) -> TestDb {
+        if db.postgres_url().is_some() {
+            support::postgres().await.unwrap()
+        } else {
+            support::sqlite().await
+        }
+    }
+
+    struct Files {
+        dir: tempfile::TempDir,
+        mapping: PathBuf,
+        csv: PathBuf,
+    }
+
+    impl Files {
+        fn options(&self) -> ImportOptions {
+            ImportOptions {
+                mapping: self.mapping.clone(),
+                file: self.csv.clone(),
+                ..ImportOptions::default()
+            }
+        }
+
+        fn rewrite(&self, f: impl Fn(usize, &mut Vec<String>)) {
+            let mut r = csv::Reader::from_path(&self.csv).unwrap();
+            let header = r.headers().unwrap().clone();
+            let rows: Vec<Vec<String>> = r
+                .records()
+                .map(|x| x.unwrap().iter().map(str::to_owned).collect())
+                .collect();
+            let mut w = csv::Writer::from_path(&self.csv).unwrap();
+            w.write_record(&header).unwrap();
+            for (i, mut row) in rows.into_iter().enumerate() {
+                f(i, &mut row);
+                w.write_record(&row).unwrap();
+            }
+            w.flush().unwrap();
+        }
+
+        fn rows(&self) -> Vec<Vec<String>> {
+            csv::Reader::from_path(&self.csv)
+                .unwrap()
+                .records()
+                .map(|x| x.unwrap().iter().map(str::to_owned).collect())
+                .collect()
+        }
+    }
+
+    async fn demo_files(a: &Access, n: usize) -> Files {
+        let dir = tempfile::tempdir().unwrap();
+        let mapping = dir.path().join("demo.toml");
+        let csv = dir.path().join("demo.csv");
+        let today = a.rules_context().await.unwrap().1;
+        scale::write_csv(std::fs::File::create(&csv).unwrap(), n, SEED, today).unwrap();
+        std::fs::write(&mapping, scale::MAPPING).unwrap();
+        Files { dir, mapping, csv }
+    }
+
+    /// Everything a reader can observe of the imported records, as text.
+    async fn observed(db: &TestDb, a: &Access, words: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        let incidents = a
+            .export_incidents(&IncidentFilter::default())
+            .await
+            .unwrap();
+        for i in &incidents {
+            out.push(format!("{i:?}"));
+            for v in a.history("incident", i.id).await.unwrap() {
+                let snap = db
+                    .store
+                    .version_snapshot("incident", i.id, v.version)
+                    .await
+                    .unwrap();
+                out.push(format!("{v:?} {snap}"));
+            }
+        }
+        let mut page = 1;
+        loop {
+            let p = a
+                .persons(&PersonFilter {
+                    page: Some(page),
+                    ..PersonFilter::default()
+                })
+                .await
+                .unwrap();
+            for person in &p.items {
+                out.push(format!("{person:?}"));
+                for v in a.history("person", person.id).await.unwrap() {
+                    out.push(format!("{v:?}"));
+                }
+            }
+            if i64::from(page) * 50 >= p.total {
+                break;
+            }
+            page += 1;
+        }
+        for w in words {
+            let r = a
+                .incidents(&IncidentFilter {
+                    q: w.clone(),
+                    ..IncidentFilter::default()
+                })
+                .await
+                .unwrap();
+            let ids: Vec<Id> = r.items.iter().map(|i| i.id).collect();
+            out.push(format!("search {w}: {} {ids:?}", r.total));
+            let p = a
+                .persons(&PersonFilter {
+                    q: w.clone(),
+                    ..PersonFilter::default()
+                })
+                .await
+                .unwrap();
+            let ids: Vec<Id> = p.items.iter().map(|i| i.id).collect();
+            out.push(format!("person search {w}: {} {ids:?}", p.total));
+        }
+        out.push(format!("{:?}", a.counts().await.unwrap()));
+        out
+    }
+
+    /// Words to search for: public words of titles, sensitive words of narratives
+    /// and names, pseudonymous codes.
+    fn search_words(files: &Files) -> Vec<String> {
+        let rows = files.rows();
+        let mut words = vec!["HRD".to_owned(), "Cauca".to_owned()];
+        for r in rows.iter().take(6) {
+            words.push(r[1].split_whitespace().last().unwrap().to_owned());
+            words.push(r[2].split_whitespace().nth(3).unwrap().to_owned());
+            words.push(r[13].split_whitespace().last().unwrap_or("x").to_owned());
+        }
+        words
+    }
+
+    fn clean(r: &ImportReport) {
+        assert!(r.rejected.is_empty(), "{r}");
+    }
+
+    async fn bulk_and_per_row_store_the_same(db: TestDb) {
+        let other = twin(&db).await;
+        let (bulk, per_row) = (
+            db.access(Role::Admin).await,
+            other.access(Role::Admin).await,
+        );
+        let files = demo_files(&bulk, 240).await;
+        let words = search_words(&files);
+
+        let a = import::run(&bulk, &files.options()).await.unwrap();
+        let b = import::run_per_row(&per_row, &files.options())
+            .await
+            .unwrap();
+        clean(&a);
+        clean(&b);
+        assert_eq!(a.counts, b.counts);
+        assert_eq!(a.counts.unwrap().created, 240);
+        let seen = observed(&db, &bulk, &words).await;
+        assert!(
+            seen.iter().any(|l| l.contains("HRD-")),
+            "codes are allocated"
+        );
+        assert!(
+            seen.iter()
+                .filter(|l| l.starts_with("search ") && !l.contains(": 0 []"))
+                .count()
+                >= 6,
+            "searches find records"
+        );
+        assert_eq!(seen, observed(&other, &per_row, &words).await);
+
+        // A corrected file: some titles and statuses change, the rest stays.
+        files.rewrite(|i, row| {
+            if i % 40 == 3 {
+                row[1] = format!("{} (corrected)", row[1]);
+            }
+            if i % 50 == 7 && row[11] == "reported" {
+                row[11] = "under_verification".into();
+            }
+        });
+        let a = import::run(&bulk, &files.options()).await.unwrap();
+        let b = import::run_per_row(&per_row, &files.options())
+            .await
+            .unwrap();
+        clean(&a);
+        assert_eq!(a.counts, b.counts);
+        let c = a.counts.unwrap();
+        assert_eq!((c.created, c.updated + c.unchanged), (0, 240));
+        assert!(c.updated >= 6, "{c:?}");
+        assert_eq!(
+            observed(&db, &bulk, &words).await,
+            observed(&other, &per_row, &words).await
+        );
+    }
+
+    async fn reimport_changes_nothing_and_one_entry_names_the_file(db: TestDb) {
+        let admin = db.access(Role::Admin).await;
+        let files = demo_files(&admin, 300).await;
+        let first = import::run(&admin, &files.options()).await.unwrap();
+        clean(&first);
+        let before = observed(&db, &admin, &[]).await;
+        let again = import::run(&admin, &files.options()).await.unwrap();
+        clean(&again);
+        let c = again.counts.unwrap();
+        assert_eq!((c.created, c.updated, c.unchanged), (0, 0, 300));
+        assert_eq!(observed(&db, &admin, &[]).await, before, "no new version");
+
+        let log = admin
+            .audit_log(
+                &AuditFilter {
+                    action: "import".into(),
+                    ..AuditFilter::default()
+                },
+                1,
+            )
+            .await
+            .unwrap();
+        assert_eq!(log.total, 2, "one entry per import, not per row");
+        let sha = hex::encode(Sha256::digest(std::fs::read(&files.csv).unwrap()));
+        let d: serde_json::Value = serde_json::from_str(&log.items[0].detail).unwrap();
+        assert_eq!(d["sha256"], sha.as_str());
+        assert_eq!(d["unchanged"], 300);
+        assert!(d["file"].as_str().unwrap().ends_with("demo.csv"));
+        let d: serde_json::Value = serde_json::from_str(&log.items[1].detail).unwrap();
+        assert_eq!(d["created"], 300);
+        assert!(admin.verify_audit().await.unwrap().intact());
+    }
+
+    /// Rows are written while the file is still being read (chunks of 2,000): a bad
+    /// row far down must still leave nothing behind, and be named by its line.
+    async fn a_bad_row_deep_in_a_large_file_leaves_nothing(db: TestDb) {
+        let admin = db.access(Role::Admin).await;
+        let files = demo_files(&admin, 5_000).await;
+        // Line K = row index + 2 (the header is line 1).
+        files.rewrite(|i, row| {
+            if i == 4_498 {
+                row[3] = "31/02/2020".into();
+            }
+        });
+        let r = import::run(&admin, &files.options()).await.unwrap();
+        assert_eq!(r.rejected.len(), 1, "{r}");
+        assert_eq!(r.rejected[0].line, 4_500);
+        assert_eq!(r.rejected[0].column.as_deref(), Some("start_date"));
+        assert!(r.counts.is_none());
+        assert_eq!(db.counts().await, (0, 0, 0));
+    }
+
+    /// A row the store refuses after earlier chunks were written (a victim's external
+    /// id taken in a compartment the importer cannot see): everything rolls back.
+    async fn a_row_the_store_refuses_late_rolls_back_every_chunk(db: TestDb) {
+        let admin = db.access(Role::Admin).await;
+        let files = demo_files(&admin, 5_000).await;
+        let rows = files.rows();
+        let (k, victim) = rows
+            .iter()
+            .enumerate()
+            .skip(4_300)
+            .find(|(i, r)| !rows[..*i].iter().any(|p| p[12] == r[12]))
+            .map(|(i, r)| (i, r[12].clone()))
+            .unwrap();
+        let other = db.access(Role::Admin).await;
+        let hidden = other.create_compartment("Hidden").await.unwrap();
+        other.join_compartment(hidden).await.unwrap();
+        let mut p = support::defender("Somebody Else");
+        p.external_id = victim.clone();
+        other
+            .clone()
+            .in_compartment(hidden)
+            .create_person(&p)
+            .await
+            .unwrap();
+        let before = db.counts().await;
+
+        let r = import::run(&admin, &files.options()).await.unwrap();
+        assert_eq!(r.rejected.len(), 1, "{r}");
+        assert_eq!(r.rejected[0].line, k as u64 + 2, "{r}");
+        assert!(r.rejected[0].reason.contains(&victim), "{r}");
+        assert_eq!(
+            db.counts().await,
+            before,
+            "nothing of the earlier chunks stays"
+        );
+        let (i, _, _) = admin.counts().await.unwrap();
+        assert_eq!(i, 0);
+    }
+
+    async fn rows_go_to_the_chosen_compartment(db: TestDb) {
+        let admin = db.access(Role::Admin).await;
+        let c = admin.create_compartment("Partner archive").await.unwrap();
+        admin.join_compartment(c).await.unwrap();
+        let files = demo_files(&admin, 120).await;
+        let r = import::run(&admin.clone().in_compartment(c), &files.options())
+            .await
+            .unwrap();
+        clean(&r);
+        let outsider = db.access(Role::Documenter).await;
+        assert_eq!(outsider.counts().await.unwrap().0, 0);
+        let word = files.rows()[0][1]
+            .split_whitespace()
+            .last()
+            .unwrap()
+            .to_owned();
+        let found = outsider
+            .incidents(&IncidentFilter {
+                q: word.clone(),
+                ..IncidentFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.total, 0, "search stays inside compartments");
+        admin
+            .add_member(c, outsider.actor().user_id, Level::Full)
+            .await
+            .unwrap();
+        assert_eq!(outsider.counts().await.unwrap().0, 120);
+        let found = outsider
+            .incidents(&IncidentFilter {
+                q: word,
+                ..IncidentFilter::default()
+            })
+            .await
+            .unwrap();
+        assert!(found.total >= 1);
+        // Not a member, not a target.
+        let elsewhere = db.access(Role::Admin).await;
+        let r = import::run(&elsewhere.in_compartment(c), &files.options()).await;
+        assert!(
+            r.is_err(),
+            "writing into a compartment one is not in is refused"
+        );
+    }
+
+    backend_tests!(
+        bulk_and_per_row_store_the_same,
+        reimport_changes_nothing_and_one_entry_names_the_file,
+        a_bad_row_deep_in_a_large_file_leaves_nothing,
+        a_row_the_store_refuses_late_rolls_back_every_chunk,
+        rows_go_to_the_chosen_compartment,
+    );
+
+    #[tokio::test]
+    async fn demo_generation_is_deterministic_for_a_seed() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let gen = |seed| {
+            let mut out = Vec::new();
+            scale::write_csv(&mut out, 2_000, seed, today).unwrap();
+            out
+        };
+        let (a, b, c) = (gen(1), gen(1), gen(2));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        // Realistic spread: every violation type, several countries and statuses,
+        // victims reused across incidents, partial dates, a large vocabulary.
+        let text = String::from_utf8(a).unwrap();
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        let distinct = |col: usize| {
+            rows.iter()
+                .map(|r| r[col].to_owned())
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        let types: std::collections::BTreeSet<String> = rows
+            .iter()
+            .flat_map(|r| r[21].split(';').map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        assert_eq!(types.len(), 20, "{types:?}");
+        assert!(distinct(5).len() >= 20);
+        assert_eq!(distinct(11).len(), 5);
+        assert!(
+            distinct(12).len() < rows.len() * 3 / 4,
+            "victims are reused"
+        );
+        assert!(rows.iter().any(|r| r[3].len() == 7) && rows.iter().any(|r| r[3].len() == 4));
+        let words: std::collections::BTreeSet<&str> =
+            rows.iter().flat_map(|r| r[2].split_whitespace()).collect();
+        assert!(words.len() > 2_000, "{}", words.len());
+        // The whole file imports cleanly (dry run: no database needed).
+        let map = scale::MAPPING;
+        let report =
+            import::check_bytes(map, text.as_bytes(), import::Encoding::Utf8, false, today)
+                .unwrap();
+        assert!(report.rejected.is_empty(), "{report}");
+        assert_eq!(report.rows, 2_000);
+    }
+
+    #[tokio::test]
+    async fn demo_scale_writes_straight_into_a_store() {
+        let db = support::sqlite().await;
+        let admin = db.access(Role::Admin).await;
+        let r = vigil::demo::seed_scale(&admin, 1_500, SEED, false)
+            .await
+            .unwrap();
+        assert_eq!(r.counts.unwrap().created, 1_500);
+        assert_eq!(admin.counts().await.unwrap().0, 1_500);
+        assert!(
+            vigil::demo::seed_scale(&admin, 10, SEED, false)
+                .await
+                .is_err(),
+            "only into an empty store"
+        );
+    }
+}
