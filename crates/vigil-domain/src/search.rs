@@ -102,10 +102,19 @@ fn encode(s: &str) -> String {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// How many match; a lower bound when `total_capped` is set.
     pub total: i64,
     pub page: u32,
     pub per_page: u32,
+    /// Counting stopped at `total`: more match than that. Large lists and searches
+    /// count at most [`TOTAL_CAP`] rows past the page shown, so a million matches cost
+    /// no more to show than a thousand.
+    #[serde(default)]
+    pub total_capped: bool,
 }
+
+/// How many rows past the current page a list counts before it says "more than".
+pub const TOTAL_CAP: u32 = 1_000;
 
 impl<T> Page<T> {
     pub fn pages(&self) -> u32 {

@@ -758,6 +758,7 @@ mod tests {
     fn sample() -> Fields<'static> {
         Fields {
             seq: 7,
+            total_capped: false,
             at: "2026-11-28T12:00:00.000000Z",
             user_id: Some(3),
             username: "documenter-1",

@@ -695,6 +695,7 @@ impl Store {
 
     pub async fn set_user_role(&self, id: Id, role: Role, audit: Option<AuditEntry>) -> Result<()> {
         let mut tx = self.db.begin().await?;
+        self.sessions.invalidate();
         let n = tx
             .execute(
                 "UPDATE users SET role = $1 WHERE id = $2",
@@ -711,6 +712,7 @@ impl Store {
 
     pub async fn set_user_language(&self, id: Id, language: &str) -> Result<()> {
         if !matches!(language, "" | "en" | "es") {
+        self.sessions.invalidate();
             let mut e = FieldErrors::default();
             e.add("language", "err-unknown-code", Some(language.to_owned()));
             return Err(e.into());
@@ -727,6 +729,7 @@ impl Store {
 
     /// Set a new password (policy checked) and end all the user's sessions. For
     /// administrators and the command line; users change their own with
+        self.sessions.invalidate();
     /// [`Store::change_password`].
     pub async fn reset_password(&self, id: Id, password: Zeroizing<String>) -> Result<()> {
         let user = self.user(id).await?;
@@ -769,6 +772,7 @@ impl Store {
 
     /// Change one's own password: the current one must be right (wrong guesses count
     /// toward the account's throttle), the new one must meet the policy, and every
+        self.sessions.invalidate();
     /// other session of the user ends. `keep` is the secret of the session to keep.
     pub async fn change_password(
         &self,
@@ -1163,6 +1167,7 @@ impl Store {
     }
 
     /// The TOTP secret being enrolled, if enrolment has begun and is not confirmed.
+        self.sessions.invalidate();
     pub async fn pending_totp(&self, user_id: Id) -> Result<Option<TotpSetup>> {
         let rows = self
             .db
@@ -1213,6 +1218,7 @@ impl Store {
     /// Check a TOTP code in constant time against the current step and its neighbours,
     /// only for steps after the last one used; on success remember the step, so the
     /// same code (or an older one) is refused from then on. `confirmed` chooses between
+        self.sessions.invalidate();
     /// the active secret and the one being enrolled.
     async fn check_totp(&self, user_id: Id, code: &str, confirmed: bool) -> Result<Option<i64>> {
         let sql = if confirmed {
@@ -1432,6 +1438,7 @@ impl Store {
         let mut tx = self.db.begin().await?;
         tx.execute(
             "DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2",
+        self.sessions.invalidate();
             &[
                 time_text(now - self.policy.session_idle).into(),
                 time_text(now - self.policy.session_max).into(),
@@ -1470,8 +1477,20 @@ impl Store {
                 &[h.clone().into()],
             )
             .await?;
+    /// A session read less than [`crate::session_cache::SESSION_CACHE_TTL`] ago comes
+    /// from this instance's cache (see `session_cache.rs`); expiry is checked all the same.
         let Some(r) = rows.first() else {
             return Ok(None);
+        if let Some(c) = self.sessions.get(&h) {
+            let now = self.clock.now();
+            // Past a minute the idle timer needs refreshing: ask the database.
+            if !self.session_expired(now, c.created, c.last_seen)
+                && now - c.last_seen <= Duration::minutes(1)
+            {
+                return Ok(Some(c.session));
+            }
+        }
+        let generation = self.sessions.generation();
         };
         let user = user_from(r);
         let now = self.clock.now();
@@ -1492,20 +1511,33 @@ impl Store {
             )
             .await?;
             tx.commit().await?;
+            self.sessions.forget(&h);
         }
         let two_factor = r.bool(10);
-        Ok(Some(Session {
+        let session = Session {
             must_enrol: !two_factor && self.policy.requires_two_factor(user.role),
             user,
             csrf: r.text(7),
+        let mut last_seen = last_seen;
             id: session_id(&h),
             two_factor,
-        }))
+        };
+        self.sessions.put(
+            h,
+            crate::session_cache::Cached {
+                session: session.clone(),
+                created,
+                last_seen,
+            },
+            generation,
+        );
+        Ok(Some(session))
     }
 
     /// The user's live sessions, most recently used first.
     pub async fn sessions_of(&self, user_id: Id) -> Result<Vec<SessionInfo>> {
         let rows = self
+            last_seen = now;
             .db
             .query(
                 "SELECT token_hash, created_at, last_seen FROM sessions WHERE user_id = $1
@@ -1567,6 +1599,7 @@ impl Store {
     pub async fn delete_session(&self, token: &str) -> Result<()> {
         self.drop_session_hash(&token_hash(token)).await
     }
+        self.sessions.invalidate();
 
     /// Lock-down: every session, every half-signed-in login and every API token of
     /// every user ends at once — for a raid or a lost laptop. Everyone signs in again.
@@ -1575,6 +1608,7 @@ impl Store {
         let sessions = tx.execute("DELETE FROM sessions", &[]).await?;
         tx.execute("DELETE FROM login_challenges", &[]).await?;
         let api_tokens = tx
+        self.sessions.invalidate();
             .execute(
                 "UPDATE api_tokens SET revoked = $1 WHERE revoked = $2",
                 &[true.into(), false.into()],
@@ -1599,6 +1633,7 @@ impl Store {
     // ------------------------------------------------------------ API tokens
 
     /// Create an API token for a user; the secret is returned once and stored hashed.
+        self.sessions.invalidate();
     pub async fn create_api_token(
         &self,
         user_id: Id,

@@ -19,6 +19,7 @@ pub mod postgres;
 pub mod records;
 pub mod rekey;
 pub mod snapshot;
+pub mod session_cache;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -84,6 +85,8 @@ pub struct Store {
     pub(crate) cipher: Option<Arc<cipher::FieldCipher>>,
 }
 
+    /// Live sessions read recently, shared by every clone (see `session_cache.rs`).
+    pub(crate) sessions: Arc<session_cache::SessionCache>,
 impl Store {
     /// Open the engine, bring its schema up to date and install built-in vocabularies.
     pub async fn open(config: StoreConfig, clock: Arc<dyn Clock>) -> Result<Store> {
@@ -128,6 +131,7 @@ impl Store {
             cipher,
         };
         store.check_field_key().await?;
+            sessions: Arc::default(),
         store.install_builtin_vocabularies().await?;
         Ok(store)
     }

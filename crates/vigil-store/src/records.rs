@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use vigil_domain::model::GroupInput;
 use vigil_domain::model::*;
-use vigil_domain::search::{IncidentFilter, Page, PersonFilter, PAGE_SIZE};
+use vigil_domain::search::{IncidentFilter, Page, PersonFilter, PAGE_SIZE, TOTAL_CAP};
 use vigil_domain::validate::{FieldErrors, ValidIncident, ValidPerson};
 use vigil_domain::vocab::{self, Term, TermAttrs, VocabKind, Vocabularies};
 
@@ -47,7 +47,6 @@ fn fts_clause(
 ) -> (String, Val) {
     match dialect {
         Dialect::Sqlite => {
-            let fts = format!("{table}_fts");
             let expr = terms
                 .iter()
                 .map(|t| format!("\"{t}\"*"))
@@ -58,13 +57,7 @@ fn fts_clause(
             } else {
                 format!("public_text : ({expr})")
             };
-            (
-                format!(
-                    "{table_alias}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ${n})",
-                    table_alias = alias(table)
-                ),
-                expr.into(),
-            )
+            (sqlite_fts_in(table, n), expr.into())
         }
         Dialect::Postgres if sensitive && blind.is_some() => {
             // Each word: a prefix of a public word, or exactly a sensitive word (its
@@ -100,6 +93,15 @@ fn fts_clause(
             (format!("{col} @@ to_tsquery('simple', ${n})"), expr.into())
         }
     }
+}
+
+/// How a filter selects full-text matches on SQLite. [`Store::incidents`] turns it into
+/// a join, so the index yields matches newest first and a page stops after 50.
+fn sqlite_fts_in(table: &str, n: usize) -> String {
+    format!(
+        "{a}.id IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ${n})",
+        a = alias(table)
+    )
 }
 
 fn alias(table: &str) -> &'static str {
@@ -548,6 +550,7 @@ impl Store {
             total,
             page: page.max(1),
             per_page: PAGE_SIZE,
+            total_capped: false,
         })
     }
 
@@ -906,6 +909,7 @@ impl Store {
             total,
             page,
             per_page: PAGE_SIZE,
+            total_capped: false,
         })
     }
 
@@ -1458,33 +1462,79 @@ impl Store {
         (wh.join(" AND "), args)
     }
 
-    /// One page of incidents matching a filter, newest first.
+    /// One page of incidents matching a filter: a list newest first (by date), a
+    /// full-text search most recently recorded first. The total is counted only up to
+    /// [`TOTAL_CAP`] rows past this page (`total_capped` says when there are more), so
+    /// neither a list of a million incidents nor a search matching most of them costs
+    /// a count of everything.
     pub async fn incidents(
         &self,
         f: &IncidentFilter,
         sensitive: bool,
     ) -> Result<Page<IncidentSummary>> {
         let (wh, mut args) = self.incident_where(f, sensitive);
-        let total = self
+        let page = f.page();
+        let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
+        let cap = offset + i64::from(PAGE_SIZE) + i64::from(TOTAL_CAP);
+        // A search is ordered by id, which the full-text index yields in order: the
+        // first page needs no sort of every match.
+        let order = if query_terms(&f.q).is_empty() {
+            "i.start_date DESC, i.id DESC"
+        } else {
+            "i.id DESC"
+        };
+        // On SQLite a search is driven by the full-text index, joined rather than
+        // probed with `IN (…)` (which would evaluate every match first): with its rowid
+        // order and the LIMIT, a page of a million matches reads about a page of them.
+        // The compartment condition and the other filters stay in the same WHERE.
+        let (from, wh, order) = match (order, self.dialect()) {
+            ("i.id DESC", Dialect::Sqlite) => {
+                let k = args.len();
+                let joined = wh.replace(
+                    &sqlite_fts_in("incident", k),
+                    &format!("incident_fts MATCH ${k}"),
+                );
+                if joined == wh {
+                    ("incidents i", wh, order)
+                } else {
+                    (
+                        "incident_fts JOIN incidents i ON i.id = incident_fts.rowid",
+                        joined,
+                        "incident_fts.rowid DESC",
+                    )
+                }
+            }
+            _ => ("incidents i", wh, order),
+        };
+        let n = args.len();
+        args.push((cap + 1).into());
+        let counted = self
             .db
             .query(
-                &format!("SELECT count(*) FROM incidents i WHERE {wh}"),
+                &format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {wh} LIMIT ${}) AS c",
+                    n + 1
+                ),
                 &args,
             )
             .await?
             .first()
             .map(|r| r.int(0))
             .unwrap_or(0);
-        let page = f.page();
-        let n = args.len();
+        let (total, total_capped) = if counted > cap {
+            (cap, true)
+        } else {
+            (counted, false)
+        };
+        args.truncate(n);
         args.push(i64::from(PAGE_SIZE).into());
-        args.push((i64::from(page - 1) * i64::from(PAGE_SIZE)).into());
+        args.push(offset.into());
         let rows = self
             .db
             .query(
                 &format!(
-                    "SELECT i.id, i.title, i.start_date, i.start_precision, i.country, i.region, i.status FROM incidents i
-                     WHERE {wh} ORDER BY i.start_date DESC, i.id DESC LIMIT ${} OFFSET ${}",
+                    "SELECT i.id, i.title, i.start_date, i.start_precision, i.country, i.region, i.status FROM {from}
+                     WHERE {wh} ORDER BY {order} LIMIT ${} OFFSET ${}",
                     n + 1,
                     n + 2
                 ),
@@ -1548,6 +1598,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Incident>> {
         let (wh, mut args) = self.incident_where(f, sensitive);
+            total_capped,
         let n = args.len();
         args.push(limit.into());
         let rows = self

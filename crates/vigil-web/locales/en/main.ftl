@@ -37,6 +37,7 @@ results-count = { $n ->
     [one] One result
    *[other] { $n } results
 }
+results-count-more = More than { $n } results
 no-results = Nothing matches these filters.
 search = Search
 search-incidents = Search incidents

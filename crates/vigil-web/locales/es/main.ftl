@@ -37,6 +37,7 @@ results-count = { $n ->
     [one] Un resultado
    *[other] { $n } resultados
 }
+results-count-more = Más de { $n } resultados
 no-results = Nada coincide con estos filtros.
 search = Buscar
 search-incidents = Buscar incidentes

@@ -16,3 +16,4 @@ mod pg_at_rest;
 mod rotate;
 mod support;
 mod web;
+mod perf_semantics;

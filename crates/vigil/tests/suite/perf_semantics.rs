@@ -1,0 +1,256 @@
+//! What the speed-ups must not change: the per-instance session cache still lets
+//! revocation, lock-down, disabling, password and role changes take effect at once on
+//! this instance (and within the documented bound on another), expiry is still checked
+//! on a cached session, and a capped search total never hides a result or a
+//! compartment boundary.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::time::Duration;
+
+use vigil::import::{self, ImportOptions};
+use vigil_domain::search::{IncidentFilter, PAGE_SIZE, TOTAL_CAP};
+use vigil_domain::Role;
+use vigil_store::session_cache::SESSION_CACHE_TTL;
+
+use crate::support::{backend_tests, TestDb};
+
+backend_tests!(
+    revocations_on_this_instance_end_a_cached_session_at_once,
+    another_instance_revocation_reaches_a_cached_session_within_the_bound,
+    a_cached_session_still_expires,
+    searches_and_lists_count_up_to_a_cap_and_keep_their_limits,
+);
+
+async fn revocations_on_this_instance_end_a_cached_session_at_once(db: TestDb) {
+    let store = &db.store;
+    // Revoking one session by its public id.
+    let (user, token) = db.session(Role::Documenter).await;
+    assert!(store.session(&token).await.unwrap().is_some());
+    assert!(
+        store.session(&token).await.unwrap().is_some(),
+        "served from the cache"
+    );
+    let id = store.sessions_of(user.id).await.unwrap()[0].id.clone();
+    store.revoke_session(user.id, &id, None).await.unwrap();
+    assert!(store.session(&token).await.unwrap().is_none(), "revoked");
+
+    // Lock-down.
+    let (_, token) = db.session(Role::Admin).await;
+    assert!(store.session(&token).await.unwrap().is_some());
+    store.lockdown(None).await.unwrap();
+    assert!(
+        store.session(&token).await.unwrap().is_none(),
+        "locked down"
+    );
+
+    // Disabling the account.
+    let (user, token) = db.session(Role::Viewer).await;
+    assert!(store.session(&token).await.unwrap().is_some());
+    store.set_user_disabled(user.id, true, None).await.unwrap();
+    assert!(store.session(&token).await.unwrap().is_none(), "disabled");
+
+    // A password reset ends the user's sessions.
+    let (user, token) = db.session(Role::Analyst).await;
+    assert!(store.session(&token).await.unwrap().is_some());
+    store
+        .reset_password(
+            user.id,
+            zeroize::Zeroizing::new("a brand new passphrase".into()),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store.session(&token).await.unwrap().is_none(),
+        "password reset"
+    );
+
+    // A role change is seen on the very next request, not after the cache lifetime.
+    let (user, token) = db.session(Role::Documenter).await;
+    let s = store.session(&token).await.unwrap().unwrap();
+    assert_eq!(s.user.role, Role::Documenter);
+    store
+        .set_user_role(user.id, Role::Viewer, None)
+        .await
+        .unwrap();
+    let s = store.session(&token).await.unwrap().unwrap();
+    assert_eq!(s.user.role, Role::Viewer, "role change seen at once");
+
+    // Signing out.
+    let (_, token) = db.session(Role::Viewer).await;
+    assert!(store.session(&token).await.unwrap().is_some());
+    store.delete_session(&token).await.unwrap();
+    assert!(store.session(&token).await.unwrap().is_none(), "signed out");
+}
+
+async fn another_instance_revocation_reaches_a_cached_session_within_the_bound(db: TestDb) {
+    let here = &db.store;
+    let other = db.reopen().await;
+    let (_, token) = db.session(Role::Documenter).await;
+    assert!(here.session(&token).await.unwrap().is_some());
+    // The other instance ends every session; it knows at once…
+    other.lockdown(None).await.unwrap();
+    assert!(other.session(&token).await.unwrap().is_none());
+    // …and this one within the cache lifetime (the bound in docs/security.md).
+    tokio::time::sleep(SESSION_CACHE_TTL + Duration::from_millis(100)).await;
+    assert!(
+        here.session(&token).await.unwrap().is_none(),
+        "a revocation elsewhere must take effect within {SESSION_CACHE_TTL:?}"
+    );
+    other.close().await;
+}
+
+async fn a_cached_session_still_expires(db: TestDb) {
+    let store = &db.store;
+    let (_, token) = db.session(Role::Documenter).await;
+    assert!(store.session(&token).await.unwrap().is_some());
+    // Eight hours idle (the default) pass without a request: the cached copy must not
+    // outlive the session.
+    db.clock.advance(chrono::Duration::hours(9));
+    assert!(
+        store.session(&token).await.unwrap().is_none(),
+        "idle expiry"
+    );
+    // The seven-day maximum holds for a session in constant use too.
+    db.clock.advance(chrono::Duration::hours(-9));
+    let (_, token) = db.session(Role::Viewer).await;
+    for _ in 0..(7 * 24 * 2 + 1) {
+        db.clock.advance(chrono::Duration::minutes(30));
+        let _ = store.session(&token).await.unwrap();
+    }
+    assert!(
+        store.session(&token).await.unwrap().is_none(),
+        "maximum age"
+    );
+}
+
+/// 1,100 incidents (more than one page plus the cap): titles share "lantern", every
+/// tenth also "harbour"; narratives (sensitive) share "whisperword".
+async fn many_incidents(db: &TestDb) -> usize {
+    let n = (PAGE_SIZE + TOTAL_CAP + 50) as usize;
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,title,narrative,date,country,type,victim,victim_id\n");
+    for i in 0..n {
+        let extra = if i % 10 == 0 { " harbour" } else { "" };
+        csv.push_str(&format!(
+            "C-{i},Lantern march {i}{extra},whisperword seen at the march,2024-03-{:02},Colombia,threat,Person {i},P-{i}\n",
+            i % 28 + 1
+        ));
+    }
+    std::fs::write(dir.path().join("data.csv"), csv).unwrap();
+    std::fs::write(
+        dir.path().join("map.toml"),
+        r#"
+[incident]
+external_id = "id"
+title = "title"
+narrative = "narrative"
+start_date = "date"
+country = "country"
+status = { value = "reported" }
+
+[victim]
+external_id = "victim_id"
+name = "victim"
+
+[[violation]]
+violation_type = "type"
+"#,
+    )
+    .unwrap();
+    let admin = db.access(Role::Admin).await;
+    let report = import::run(
+        &admin,
+        &ImportOptions {
+            mapping: dir.path().join("map.toml"),
+            file: dir.path().join("data.csv"),
+            ..ImportOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    n
+}
+
+async fn searches_and_lists_count_up_to_a_cap_and_keep_their_limits(db: TestDb) {
+    let n = many_incidents(&db).await as i64;
+    let viewer = db.access(Role::Viewer).await;
+    let documenter = db.access(Role::Documenter).await;
+    let search = |q: &str, page: Option<u32>| IncidentFilter {
+        q: q.into(),
+        page,
+        ..Default::default()
+    };
+    let cap = i64::from(PAGE_SIZE + TOTAL_CAP);
+
+    // More matches than the first page plus the cap: the total says "more than".
+    let p = viewer.incidents(&search("lantern", None)).await.unwrap();
+    assert!(p.total_capped);
+    assert_eq!(p.total, cap);
+    assert_eq!(p.items.len(), PAGE_SIZE as usize);
+    // A search lists the most recently recorded first, without gaps across pages.
+    let ids: Vec<i64> = p.items.iter().map(|i| i.id).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
+    let p2 = viewer.incidents(&search("lantern", Some(2))).await.unwrap();
+    assert_eq!(p2.items.len(), PAGE_SIZE as usize);
+    assert!(p2.items[0].id < ids[PAGE_SIZE as usize - 1]);
+    // Further on, the cap moves with the page: past it the count is exact again.
+    assert!(!p2.total_capped, "page 2 counts up to {}", 2 * PAGE_SIZE + TOTAL_CAP);
+    assert_eq!(p2.total, n);
+
+    // A narrower search is counted exactly.
+    let p = viewer.incidents(&search("lantern harbour", None)).await.unwrap();
+    assert!(!p.total_capped);
+    assert_eq!(p.total, n / 10);
+    assert!(p.items.iter().all(|i| i.title.contains("harbour")));
+
+    // Sensitive text: the documenter finds the narrative's word, the viewer never does.
+    let p = documenter.incidents(&search("whisperword", None)).await.unwrap();
+    assert!(p.total_capped && p.items.len() == PAGE_SIZE as usize);
+    let p = viewer.incidents(&search("whisperword", None)).await.unwrap();
+    assert_eq!((p.total, p.items.len(), p.total_capped), (0, 0, false));
+
+    // Another compartment's reader finds nothing, capped or not.
+    let outsider = db.user(Role::Documenter).await;
+    let admin_store = &db.store;
+    let secret = admin_store.create_compartment("Elsewhere", None).await.unwrap();
+    admin_store
+        .set_membership(secret, outsider.id, Some(vigil_store::Level::Full), None)
+        .await
+        .unwrap();
+    admin_store
+        .set_membership(1, outsider.id, None, None)
+        .await
+        .unwrap();
+    let outside = db.access_for(&vigil_store::Actor::from(&outsider));
+    let p = outside.incidents(&search("lantern", None)).await.unwrap();
+    assert_eq!((p.total, p.items.len(), p.total_capped), (0, 0, false));
+    let p = outside.incidents(&IncidentFilter::default()).await.unwrap();
+    assert_eq!((p.total, p.items.len()), (0, 0));
+
+    // The plain list is capped the same way and stays newest first by date.
+    let p = viewer.incidents(&IncidentFilter::default()).await.unwrap();
+    assert!(p.total_capped);
+    assert_eq!(p.total, cap);
+    assert!(p
+        .items
+        .windows(2)
+        .all(|w| (w[0].start.to_string(), w[0].id) >= (w[1].start.to_string(), w[1].id)));
+    // A search is still audited, with what the reader was told.
+    let entries = db
+        .store
+        .backend()
+        .query(
+            "SELECT count(*) FROM audit_log WHERE action = 'search'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(entries[0].int(0) >= 6);
+}
