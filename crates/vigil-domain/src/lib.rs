@@ -13,6 +13,7 @@ pub mod country;
 pub mod model;
 pub mod role;
 pub mod search;
+pub mod stats;
 pub mod validate;
 pub mod vocab;
 

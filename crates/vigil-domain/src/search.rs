@@ -67,7 +67,7 @@ impl PersonFilter {
 }
 
 /// Serialise a filter as a query string, leaving out empty fields.
-fn to_query<T: Serialize>(f: &T) -> String {
+pub(crate) fn to_query<T: Serialize>(f: &T) -> String {
     let Ok(serde_json::Value::Object(map)) = serde_json::to_value(f) else {
         return String::new();
     };

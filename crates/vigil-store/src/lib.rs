@@ -21,6 +21,7 @@ pub mod rekey;
 pub mod snapshot;
 pub mod session_cache;
 pub mod sqlite;
+pub mod stats;
 
 use std::sync::Arc;
 

@@ -1398,7 +1398,18 @@ impl Store {
     /// The WHERE clause and arguments for an incident filter.
     fn incident_where(&self, f: &IncidentFilter, sensitive: bool) -> (String, Vec<Val>) {
         // Compartments first: every list, search and export goes through here.
-        let mut wh: Vec<String> = vec![self.visible("i.compartment_id")];
+        self.incident_where_scoped(self.visible("i.compartment_id"), f, sensitive)
+    }
+
+    /// [`Self::incident_where`] with another compartment condition (statistics count
+    /// aggregate-only compartments too: `stats.rs`).
+    pub(crate) fn incident_where_scoped(
+        &self,
+        scope: String,
+        f: &IncidentFilter,
+        sensitive: bool,
+    ) -> (String, Vec<Val>) {
+        let mut wh: Vec<String> = vec![scope];
         let mut args: Vec<Val> = Vec::new();
         let mut push = |clause: &str, v: Val, wh: &mut Vec<String>| {
             args.push(v);

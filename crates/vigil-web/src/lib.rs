@@ -10,6 +10,7 @@
 //! under `/api`) with a generic message; details go to the log at debug level only.
 
 pub mod api;
+pub mod chart;
 pub mod csv_export;
 pub mod error;
 pub mod forms;
@@ -18,6 +19,7 @@ pub mod multipart;
 pub mod pages;
 pub mod security;
 pub mod session;
+pub mod stats_report;
 
 use axum::Router;
 use std::sync::Arc;

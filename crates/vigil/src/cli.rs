@@ -107,6 +107,14 @@ enum Command {
         #[command(subcommand)]
         command: CompartmentCommand,
     },
+    /// Counts of incidents, violations or victims, grouped and filtered, or rates
+    /// (see docs/methodology.md).
+    Stats(crate::stats::StatsArgs),
+    /// Indicators: `vigil indicator sdg-16-10-1 --from 2024-01`.
+    Indicator {
+        #[command(subcommand)]
+        command: crate::stats::IndicatorCommand,
+    },
     /// Import incidents from a CSV file (see docs/import.md).
     Import {
         #[command(flatten)]
@@ -500,6 +508,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User { command } => user_command(command).await,
         Command::Audit { command } => audit_command(command).await,
+        Command::Stats(args) => crate::stats::stats(args).await,
+        Command::Indicator { command } => crate::stats::indicator(command).await,
         Command::Key { command } => crate::rotate::command(command).await,
         Command::Compartment { command } => crate::compartments::command(command).await,
         Command::Backup { command, db, out } => backup_command(command, db, out).await,

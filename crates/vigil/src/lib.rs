@@ -9,3 +9,4 @@ pub mod import;
 pub mod keys;
 pub mod rotate;
 pub mod signin;
+pub mod stats;

@@ -15,6 +15,7 @@ mod groups;
 mod incidents;
 mod persons;
 mod reference;
+mod stats;
 mod target;
 #[cfg(test)]
 mod tests;
@@ -94,6 +95,11 @@ fn endpoints() -> Vec<Endpoint> {
         POST "/api/v1/vocabularies/{kind}/terms" => reference::add_term,
         GET "/api/v1/countries" => reference::countries,
         GET "/api/v1/countries/resolve" => reference::resolve_country,
+        GET "/api/v1/statistics" => stats::statistics,
+        GET "/api/v1/statistics.csv" => stats::statistics_csv,
+        GET "/api/v1/statistics/rates" => stats::rates,
+        GET "/api/v1/indicators/sdg-16-10-1" => stats::sdg,
+        GET "/api/v1/indicators/sdg-16-10-1.csv" => stats::sdg_csv,
     ]
 }
 
@@ -224,6 +230,11 @@ impl Modify for BearerToken {
         reference::add_term,
         reference::countries,
         reference::resolve_country,
+        stats::statistics,
+        stats::statistics_csv,
+        stats::rates,
+        stats::sdg,
+        stats::sdg_csv,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerToken),
@@ -235,6 +246,7 @@ impl Modify for BearerToken {
         (name = "groups", description = "Organisations, communities, movements"),
         (name = "vocabularies", description = "Classified lists with stable codes"),
         (name = "countries", description = "ISO 3166-1 countries with M49 regions"),
+        (name = "statistics", description = "Counts, rates and SDG indicator 16.10.1 over what the caller may count; rules in docs/methodology.md"),
         (name = "search", description = "Full-text search within what the caller may see"),
         (name = "account", description = "The token's own account"),
         (name = "meta", description = "This document"),

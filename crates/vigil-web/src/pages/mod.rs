@@ -11,6 +11,7 @@ pub(crate) mod incidents;
 mod lockdown;
 mod persons;
 mod second_factor;
+mod stats;
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -49,6 +50,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(second_factor::routes())
         .merge(lockdown::routes())
         .merge(evidence::routes())
+        .merge(stats::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

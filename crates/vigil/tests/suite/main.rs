@@ -14,6 +14,7 @@ mod logs;
 mod matrix;
 mod pg_at_rest;
 mod rotate;
+mod stats;
 mod support;
 mod web;
 mod perf_semantics;

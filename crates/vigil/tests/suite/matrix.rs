@@ -119,6 +119,11 @@ const PAGE_RULES: &[PageRule] = &[
     ("GET", "/vocabularies", "/vocabularies", Rule::Can(Permission::Read), Allowed::Page),
     ("POST", "/vocabularies/{kind}/terms", "/vocabularies/{kind}/terms", Rule::Can(Permission::Administer), Allowed::Page),
     ("POST", "/vocabularies/{kind}/terms/{code}/delete", "/vocabularies/{kind}/terms/{code}/delete", Rule::Can(Permission::Administer), Allowed::Page),
+    // Statistics: counts only, for every reader (over what each may count).
+    ("GET", "/statistics", "/statistics?measure=victims&by=year&by2=sex", Rule::Can(Permission::Read), Allowed::Page),
+    ("GET", "/statistics.csv", "/statistics.csv?by=country", Rule::Can(Permission::Read), Allowed::Page),
+    ("GET", "/statistics/sdg-16-10-1", "/statistics/sdg-16-10-1?from=2024-01", Rule::Can(Permission::Read), Allowed::Page),
+    ("GET", "/statistics/sdg-16-10-1.csv", "/statistics/sdg-16-10-1.csv?from=2024-01", Rule::Can(Permission::Read), Allowed::Page),
     // Users, audit log, lock-down: administrators.
     ("GET", "/admin/users", "/admin/users", Rule::Can(Permission::Administer), Allowed::Page),
     ("POST", "/admin/users", "/admin/users", Rule::Can(Permission::Administer), Allowed::Page),
@@ -198,6 +203,11 @@ const API_RULES: &[ApiRuleRow] = &[
     ("GET", "/api/v1/vocabularies/{kind}", "/api/v1/vocabularies/{kind}", ApiRule::Can(Permission::Read)),
     ("POST", "/api/v1/vocabularies/{kind}/terms", "/api/v1/vocabularies/{kind}/terms", ApiRule::Can(Permission::Administer)),
     ("GET", "/api/v1/countries", "/api/v1/countries", ApiRule::Can(Permission::Read)),
+    ("GET", "/api/v1/statistics", "/api/v1/statistics?by=year", ApiRule::Can(Permission::Read)),
+    ("GET", "/api/v1/statistics.csv", "/api/v1/statistics.csv?by=country", ApiRule::Can(Permission::Read)),
+    ("GET", "/api/v1/statistics/rates", "/api/v1/statistics/rates", ApiRule::Can(Permission::Read)),
+    ("GET", "/api/v1/indicators/sdg-16-10-1", "/api/v1/indicators/sdg-16-10-1?from=2024-01", ApiRule::Can(Permission::Read)),
+    ("GET", "/api/v1/indicators/sdg-16-10-1.csv", "/api/v1/indicators/sdg-16-10-1.csv", ApiRule::Can(Permission::Read)),
     ("POST", "/api/v1/incidents/{id}/evidence", "/api/v1/incidents/{incident}/evidence", ApiRule::Can(Permission::Write)),
     ("GET", "/api/v1/incidents/{id}/evidence", "/api/v1/incidents/{incident}/evidence", ApiRule::Can(Permission::Read)),
     ("GET", "/api/v1/evidence/{id}/download", "/api/v1/evidence/{evidence}/download", ApiRule::Can(Permission::ReadSensitive)),

@@ -1,0 +1,611 @@
+//! Statistics, SDG 16.10.1 and rates: known answers on a hand-built data set (several
+//! victims in one incident, dates known to the month or year only, unverified and
+//! rejected incidents, a person in two groups, state and non-state perpetrators) on
+//! both engines; compartments and aggregate-only membership; the page, the API (JSON
+//! and CSV) and the command line.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use chrono::NaiveDate;
+
+use vigil_domain::model::*;
+use vigil_domain::stats::*;
+use vigil_domain::Role;
+use vigil_store::compartments::DEFAULT_COMPARTMENT;
+use vigil_store::{Access, Actor, Level};
+
+use crate::support::{self, backend_tests, TestDb};
+
+backend_tests!(
+    statistics_known_answers,
+    sdg_16_10_1_known_answers,
+    rates_known_answers,
+    statistics_respect_compartments_and_aggregate_only,
+);
+
+fn person(sex: &str, birth: Option<i32>, sdg: &str, chars: &[&str]) -> PersonInput {
+    PersonInput {
+        sex: sex.into(),
+        birth_year: birth,
+        sdg_group: sdg.into(),
+        characteristics: chars.iter().map(|c| (*c).to_owned()).collect(),
+        sectors: vec!["journalism_media".into()],
+        ..support::defender("Name Withheld")
+    }
+}
+
+fn violation(t: &str, victim: VictimRef, perps: &[&str]) -> ViolationInput {
+    ViolationInput {
+        violation_type: t.into(),
+        victim: Some(victim),
+        perpetrators: perps
+            .iter()
+            .map(|p| PerpetratorInput {
+                perpetrator_type: (*p).into(),
+                person_id: None,
+                group_id: None,
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn incident(
+    title: &str,
+    date: &str,
+    country: &str,
+    status: IncidentStatus,
+    violations: Vec<ViolationInput>,
+) -> IncidentInput {
+    let source = |origin: &str, t: &str| SourceInput {
+        source_type: t.into(),
+        reliability: "high".into(),
+        origin: origin.into(),
+        description: String::new(),
+    };
+    IncidentInput {
+        title: title.into(),
+        start_date: date.into(),
+        country: country.into(),
+        status: Some(status),
+        violations,
+        sources: vec![
+            source("Brother of the victim", "relative"),
+            source("Radio Nasa", "media"),
+        ],
+        ..Default::default()
+    }
+}
+
+/// The data set (see each line for what it tests):
+/// - A: female, born 1990, journalist, indigenous **and** community leader.
+/// - B: male, born 2010, human rights defender, indigenous.
+/// - C: female, no birth year, no SDG group.
+/// - D: male, born 1960, trade unionist.
+/// - G: a group.
+///
+/// | incident | date | country | status | violations |
+/// |---|---|---|---|---|
+/// | I1 | 2024-03-15 | CO | verified | killing A (hired killers), torture B (police), threat G (none) |
+/// | I2 | 2024 (year) | CO | verified | arbitrary detention A (police), judicial harassment A (judiciary) |
+/// | I3 | 2024-07 (month) | MX | under verification | killing D (military) |
+/// | I4 | 2023-11-02 | BR | rejected | killing C (police) |
+/// | I5 | 2025-02-10 | MX | reported | threat C (company), kidnapping D (organised crime) |
+async fn data_set(a: &Access) {
+    let p = |i: PersonInput| async move { a.create_person(&i).await.expect("person").id };
+    let pa = p(person(
+        "female",
+        Some(1990),
+        "journalist",
+        &["indigenous", "community_leader"],
+    ))
+    .await;
+    let pb = p(person(
+        "male",
+        Some(2010),
+        "human_rights_defender",
+        &["indigenous"],
+    ))
+    .await;
+    let pc = p(person("female", None, "", &[])).await;
+    let pd = p(person("male", Some(1960), "trade_unionist", &[])).await;
+    let g = support::create_group(a, "Guardia Indígena").await.id;
+    let (va, vb, vc, vd, vg) = (
+        VictimRef::Person(pa),
+        VictimRef::Person(pb),
+        VictimRef::Person(pc),
+        VictimRef::Person(pd),
+        VictimRef::Group(g),
+    );
+    use IncidentStatus::*;
+    for i in [
+        incident(
+            "I1",
+            "2024-03-15",
+            "CO",
+            Verified,
+            vec![
+                violation("killing", va, &["hired_killers"]),
+                violation("torture", vb, &["police"]),
+                violation("threat", vg, &[]),
+            ],
+        ),
+        incident(
+            "I2",
+            "2024",
+            "CO",
+            Verified,
+            vec![
+                violation("arbitrary_detention", va, &["police"]),
+                violation("judicial_harassment", va, &["judiciary"]),
+            ],
+        ),
+        incident(
+            "I3",
+            "2024-07",
+            "MX",
+            UnderVerification,
+            vec![violation("killing", vd, &["military"])],
+        ),
+        incident(
+            "I4",
+            "2023-11-02",
+            "BR",
+            Rejected,
+            vec![violation("killing", vc, &["police"])],
+        ),
+        incident(
+            "I5",
+            "2025-02-10",
+            "MX",
+            Reported,
+            vec![
+                violation("threat", vc, &["company"]),
+                violation("kidnapping", vd, &["organised_crime"]),
+            ],
+        ),
+    ] {
+        a.create_incident(&i).await.expect("create incident");
+    }
+}
+
+fn params(measure: &str, by: &str, by2: &str) -> StatsParams {
+    StatsParams {
+        measure: measure.into(),
+        by: by.into(),
+        by2: by2.into(),
+        ..Default::default()
+    }
+}
+
+async fn count(a: &Access, p: StatsParams) -> StatsTable {
+    let vocab = a.vocabularies().await.unwrap();
+    let q = p.parse(&vocab).expect("valid query");
+    a.statistics(&q).await.expect("statistics")
+}
+
+/// `(keys joined by "/", count)` of every row, for readable comparisons.
+fn rows(t: &StatsTable) -> Vec<(String, i64)> {
+    t.rows.iter().map(|r| (r.keys.join("/"), r.count)).collect()
+}
+
+fn pairs(v: &[(&str, i64)]) -> Vec<(String, i64)> {
+    v.iter().map(|(k, n)| ((*k).to_owned(), *n)).collect()
+}
+
+async fn statistics_known_answers(db: TestDb) {
+    let a = db.access(Role::Admin).await;
+    data_set(&a).await;
+    let analyst = db.access(Role::Analyst).await;
+
+    // Rejected I4 is never counted.
+    let t = count(&analyst, params("incidents", "", "")).await;
+    assert_eq!(t.total, 4, "{}", db.backend_name);
+    assert!(t.rows.is_empty());
+    assert_eq!(count(&analyst, params("violations", "", "")).await.total, 8);
+    // A victim is one person or group per incident: A counts in I1 and in I2.
+    assert_eq!(count(&analyst, params("victims", "", "")).await.total, 7);
+
+    let t = count(&analyst, params("incidents", "year", "")).await;
+    assert_eq!(rows(&t), pairs(&[("2024", 3), ("2025", 1)]));
+    // I2 is known to the year only: in 2024, in no month ("" = month unknown, last).
+    let t = count(&analyst, params("incidents", "month", "")).await;
+    assert_eq!(
+        rows(&t),
+        pairs(&[("2024-03", 1), ("2024-07", 1), ("2025-02", 1), ("", 1)])
+    );
+    let t = count(&analyst, params("incidents", "year", "country")).await;
+    assert_eq!(
+        rows(&t),
+        pairs(&[("2024/CO", 2), ("2024/MX", 1), ("2025/MX", 1)])
+    );
+    let t = count(&analyst, params("victims", "region", "")).await;
+    assert_eq!(rows(&t), pairs(&[("019", 7)]));
+    let t = count(&analyst, params("incidents", "subregion", "")).await;
+    assert_eq!(rows(&t), pairs(&[("005", 2), ("013", 2)]));
+
+    // An incident with two violation types of one verb counts once under it.
+    let t = count(&analyst, params("incidents", "verb", "")).await;
+    assert_eq!(
+        rows(&t),
+        pairs(&[("killing", 2), ("criminalisation", 1), ("", 2)])
+    );
+    let t = count(&analyst, params("incidents", "state_actor", "")).await;
+    assert_eq!(
+        rows(&t),
+        pairs(&[("state", 3), ("non_state", 2), ("unknown", 1)])
+    );
+    let t = count(&analyst, params("violations", "perpetrator_type", "")).await;
+    assert_eq!(t.get("police"), 2);
+    assert_eq!(t.get(""), 1, "the threat against G has no perpetrator");
+
+    // A person in two groups counts in both; the distinct total stays 7.
+    let t = count(&analyst, params("victims", "characteristic", "")).await;
+    assert_eq!(
+        rows(&t),
+        pairs(&[("indigenous", 3), ("community_leader", 2), ("", 4)])
+    );
+    assert_eq!(t.total, 7);
+    let t = count(&analyst, params("victims", "sex", "")).await;
+    assert_eq!(rows(&t), pairs(&[("female", 3), ("male", 3), ("", 1)]));
+    let t = count(&analyst, params("victims", "age_group", "")).await;
+    assert_eq!(
+        rows(&t),
+        pairs(&[("30_44", 2), ("60_plus", 2), ("under_18", 1), ("", 2)])
+    );
+    let t = count(&analyst, params("victims", "sdg_group", "status")).await;
+    assert_eq!(t.cell("journalist", "verified"), 2);
+    assert_eq!(t.cell("trade_unionist", "under_verification"), 1);
+    assert_eq!(t.cell("trade_unionist", "reported"), 1);
+    assert_eq!(t.cell("", "reported"), 1);
+    let t = count(&analyst, params("incidents", "status", "")).await;
+    assert_eq!(t.get("rejected"), 0);
+
+    // Filters.
+    let mut p = params("incidents", "", "");
+    p.status = "verified".into();
+    assert_eq!(count(&analyst, p).await.total, 2);
+    let mut p = params("violations", "", "");
+    p.violation_type = "killing".into();
+    assert_eq!(
+        count(&analyst, p).await.total,
+        2,
+        "only killings are counted"
+    );
+    let mut p = params("victims", "", "");
+    p.sex = "female".into();
+    p.country = "Colombia".into();
+    assert_eq!(count(&analyst, p).await.total, 2);
+    let mut p = params("incidents", "", "");
+    p.state_actor = "non_state".into();
+    assert_eq!(count(&analyst, p).await.total, 2);
+    let mut p = params("victims", "", "");
+    p.characteristic = "indigenous".into();
+    assert_eq!(count(&analyst, p).await.total, 3);
+    // A period holds a date only when it holds the whole of it: I2 ("2024") is not
+    // inside March–December 2024, but is inside 2024.
+    let mut p = params("incidents", "", "");
+    p.from = "2024-03".into();
+    p.to = "2024-12".into();
+    assert_eq!(count(&analyst, p.clone()).await.total, 2);
+    p.from = "2024".into();
+    p.to = "2024".into();
+    assert_eq!(count(&analyst, p).await.total, 3);
+
+    // Bad input names the field, and nothing is counted.
+    let vocab = analyst.vocabularies().await.unwrap();
+    let e = StatsParams {
+        by: "colour".into(),
+        to: "2024-99".into(),
+        ..Default::default()
+    }
+    .parse(&vocab)
+    .unwrap_err();
+    let fields: Vec<&str> = e.0.iter().map(|x| x.field.as_str()).collect();
+    assert_eq!(fields, vec!["by", "to"]);
+}
+
+fn month(y: i32, m: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap()
+}
+
+async fn sdg_16_10_1_known_answers(db: TestDb) {
+    let a = db.access(Role::Admin).await;
+    data_set(&a).await;
+    let analyst = db.access(Role::Analyst).await;
+    let r = analyst
+        .sdg_16_10_1(Period::twelve_months(month(2024, 1)), None)
+        .await
+        .unwrap();
+    // Verified only (I3's killing and I5's kidnapping are not), persons with an SDG
+    // group only (not G), the five categories only (not threats or harassment).
+    assert_eq!(r.total, 3, "{}", db.backend_name);
+    assert_eq!(r.category("killing"), 1);
+    assert_eq!(r.category("torture"), 1);
+    assert_eq!(r.category("arbitrary_detention"), 1);
+    assert_eq!(r.category("kidnapping"), 0);
+    assert_eq!(r.category("enforced_disappearance"), 0);
+    assert_eq!(line(&r.by_group, "journalist"), 2);
+    assert_eq!(line(&r.by_group, "human_rights_defender"), 1);
+    assert_eq!(line(&r.by_sex, "female"), 2);
+    assert_eq!(line(&r.by_sex, "male"), 1);
+    assert_eq!(line(&r.by_perpetrator, "state"), 2);
+    assert_eq!(line(&r.by_perpetrator, "non_state"), 1);
+    assert_eq!(line(&r.by_perpetrator, "unknown"), 0);
+    assert_eq!(line(&r.by_country, "CO"), 3);
+    for d in [
+        &r.by_category,
+        &r.by_group,
+        &r.by_sex,
+        &r.by_perpetrator,
+        &r.by_country,
+    ] {
+        assert_eq!(d.iter().map(|l| l.count).sum::<i64>(), r.total);
+    }
+    // April 2024 – March 2025 holds neither 15 March 2024 nor the whole of 2024.
+    let r = analyst
+        .sdg_16_10_1(Period::twelve_months(month(2024, 4)), None)
+        .await
+        .unwrap();
+    assert_eq!(r.total, 0);
+    // One country.
+    let r = analyst
+        .sdg_16_10_1(Period::twelve_months(month(2024, 1)), Some("MX"))
+        .await
+        .unwrap();
+    assert_eq!(r.total, 0);
+}
+
+async fn rates_known_answers(db: TestDb) {
+    let a = db.access(Role::Admin).await;
+    data_set(&a).await;
+    let vocab = a.vocabularies().await.unwrap();
+    let mut p = params("incidents", "", "");
+    p.from = "2024".into();
+    p.to = "2024".into();
+    let r = a.rates(&p.parse(&vocab).unwrap()).await.unwrap();
+    assert_eq!(r.total.days, 366);
+    assert_eq!(r.total.count, 3);
+    assert_eq!(r.total.every_days, Some(122.0));
+    assert_eq!(r.years.len(), 1);
+    // Open period: from 1 January of the first year counted (2024) to today (the
+    // test clock: 2026-11-28).
+    let r = a
+        .rates(&params("violations", "", "").parse(&vocab).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.total.from, month(2024, 1));
+    assert_eq!(r.total.to, NaiveDate::from_ymd_opt(2026, 11, 28).unwrap());
+    assert_eq!(r.total.count, 8);
+    let years: Vec<(Option<i32>, i64)> = r.years.iter().map(|y| (y.year, y.count)).collect();
+    assert_eq!(
+        years,
+        vec![(Some(2024), 6), (Some(2025), 2), (Some(2026), 0)]
+    );
+    assert_eq!(r.years[2].every_days, None);
+}
+
+async fn statistics_respect_compartments_and_aggregate_only(db: TestDb) {
+    let admin = db.access(Role::Admin).await;
+    data_set(&admin).await;
+    // A second compartment with one incident, recorded by its own documenter.
+    let secret = admin.create_compartment("Secret").await.unwrap();
+    let doc = db.user(Role::Documenter).await;
+    admin.add_member(secret, doc.id, Level::Full).await.unwrap();
+    admin
+        .remove_member(DEFAULT_COMPARTMENT, doc.id)
+        .await
+        .unwrap();
+    let doc = db.access_for(&Actor::from(&doc));
+    let v = doc
+        .create_person(&person("female", Some(1980), "journalist", &[]))
+        .await
+        .unwrap();
+    doc.create_incident(&incident(
+        "Hidden killing of Zapotec reporter",
+        "2024-05-05",
+        "MX",
+        IncidentStatus::Verified,
+        vec![violation("killing", VictimRef::Person(v.id), &["police"])],
+    ))
+    .await
+    .unwrap();
+
+    let outsider = db.access(Role::Analyst).await;
+    let counter = db.user(Role::Analyst).await;
+    admin
+        .add_member(secret, counter.id, Level::AggregateOnly)
+        .await
+        .unwrap();
+    let counter = db.access_for(&Actor::from(&counter));
+
+    // The team sees its one incident only; the outsider the four of General; the
+    // aggregate-only analyst counts both compartments.
+    assert_eq!(count(&doc, params("incidents", "", "")).await.total, 1);
+    assert_eq!(count(&outsider, params("incidents", "", "")).await.total, 4);
+    assert_eq!(count(&counter, params("incidents", "", "")).await.total, 5);
+    let t = count(&counter, params("victims", "sex", "")).await;
+    assert_eq!(t.get("female"), 4, "the hidden victim's sex is counted");
+    let p = Period::twelve_months(month(2024, 1));
+    assert_eq!(outsider.sdg_16_10_1(p, None).await.unwrap().total, 3);
+    assert_eq!(counter.sdg_16_10_1(p, None).await.unwrap().total, 4);
+    // … but never reads a record there (General's five, the rejected one included,
+    // not Secret's), and a word search cannot look inside them.
+    let list = counter.incidents(&Default::default()).await.unwrap();
+    assert_eq!(list.total, 5);
+    assert!(list.items.iter().all(|i| !i.title.contains("Zapotec")));
+    let mut q = params("incidents", "", "");
+    q.q = "Zapotec".into();
+    assert_eq!(count(&counter, q.clone()).await.total, 0);
+    assert_eq!(count(&doc, q).await.total, 1);
+}
+
+// ---------------------------------------------------------------- web, API, CLI
+
+mod web {
+    use super::*;
+    use crate::web::Browser;
+    use axum::body::Body;
+    use axum::http::{header, Request, StatusCode};
+    use http_body_util::BodyExt as _;
+    use tower::ServiceExt as _;
+
+    async fn signed_in(db: &TestDb, role: Role) -> Browser {
+        let user = db.user(role).await;
+        let mut b = Browser::new(db);
+        b.login(&user.username, support::PASSWORD).await;
+        assert!(b.has_session());
+        b
+    }
+
+    struct Api {
+        app: axum::Router,
+        token: String,
+    }
+
+    struct Answer {
+        status: StatusCode,
+        body: String,
+    }
+
+    impl Api {
+        async fn new(db: &TestDb, role: Role) -> Api {
+            let u = db.user(role).await;
+            let (_, token) = db.store.create_api_token(u.id, "t", None).await.unwrap();
+            Api {
+                app: vigil_web::router(db.store.clone(), vigil_web::WebConfig::default()),
+                token,
+            }
+        }
+
+        async fn get(&self, path: &str) -> Answer {
+            let res = self
+                .app
+                .clone()
+                .oneshot(
+                    Request::get(path)
+                        .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let status = res.status();
+            let body = res.into_body().collect().await.unwrap().to_bytes();
+            Answer {
+                status,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_page_counts_charts_and_states_its_rule() {
+        let db = support::sqlite().await;
+        let a = db.access(Role::Admin).await;
+        data_set(&a).await;
+        let mut b = signed_in(&db, Role::Analyst).await;
+        let page = b.get("/statistics?measure=victims&by=characteristic").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.body.clone();
+        assert!(html.contains("<svg class=\"chart\""), "bar chart");
+        assert!(html.contains("Indigenous: 3"), "the bar's value");
+        assert!(
+            html.contains("<td class=\"num\">3</td>"),
+            "the table beside it"
+        );
+        assert!(
+            html.contains("One victim is one person or group"),
+            "the rule"
+        );
+        assert!(html.contains("can add up to more than the distinct total"));
+        assert!(html.contains("7 counted (each once)"));
+        assert!(!html.contains("style="), "no inline style (CSP)");
+
+        let page = b
+            .get("/statistics?measure=incidents&by=year&by2=country")
+            .await;
+        let html = page.body.clone();
+        assert_eq!(html.matches("<polyline").count(), 2, "a line per country");
+        assert!(html.contains("Colombia, 2024: 2"));
+
+        let page = b.get("/statistics?by=month").await;
+        assert!(page
+            .body
+            .clone()
+            .contains("Month unknown (date known to the year)"));
+
+        let page = b.get("/statistics?by=colour&from=2024-13").await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST);
+        assert!(page.body.clone().contains("colour"));
+
+        let csv = b.get("/statistics.csv?measure=incidents&by=year").await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert_eq!(
+            csv.body.clone(),
+            "year,year_label,incidents\n2024,2024,3\n2025,2025,1\n,Total (distinct),4\n"
+        );
+
+        let page = b.get("/statistics/sdg-16-10-1?from=2024-01").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.body.clone();
+        assert!(html.contains("3 verified cases"));
+        assert!(html.contains("A case is one victim"));
+        let csv = b
+            .get("/statistics/sdg-16-10-1.csv?from=2024-01")
+            .await
+            .body
+            .clone();
+        assert!(csv.contains("category,killing,Killing,1"), "{csv}");
+        assert!(csv.contains("perpetrator,state,State actor,2"), "{csv}");
+    }
+
+    #[tokio::test]
+    async fn the_api_answers_json_and_csv() {
+        let db = support::sqlite().await;
+        let a = db.access(Role::Admin).await;
+        data_set(&a).await;
+        let b = Api::new(&db, Role::Viewer).await;
+        let r = b.get("/api/v1/statistics?measure=victims&by=sex").await;
+        assert_eq!(r.status, StatusCode::OK);
+        let j: serde_json::Value = serde_json::from_str(&r.body.clone()).unwrap();
+        assert_eq!(j["total"], 7);
+        assert_eq!(j["measure"], "victims");
+        assert_eq!(j["rows"][0]["keys"][0], "female");
+        assert_eq!(j["rows"][0]["count"], 3);
+        assert!(j["rule"].as_str().unwrap().contains("One victim"));
+        assert_eq!(j["methodology"], "docs/methodology.md");
+
+        let r = b.get("/api/v1/statistics.csv?by=verb").await;
+        assert_eq!(
+            r.body.clone(),
+            "verb,verb_label,incidents\nkilling,Killing,2\ncriminalisation,Criminalisation,1\n,Unknown / not applicable,2\n,Total (distinct),4\n"
+        );
+        let r = b.get("/api/v1/statistics?by=year&by2=year").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.clone().contains("by2"));
+
+        let r = b.get("/api/v1/statistics/rates?from=2024&to=2024").await;
+        let j: serde_json::Value = serde_json::from_str(&r.body.clone()).unwrap();
+        assert_eq!(j["total"]["every_days"], 122.0);
+
+        let r = b.get("/api/v1/indicators/sdg-16-10-1?from=2024-01").await;
+        let j: serde_json::Value = serde_json::from_str(&r.body.clone()).unwrap();
+        assert_eq!(j["total"], 3);
+        assert_eq!(j["from"], "2024-01-01");
+        assert_eq!(j["to"], "2024-12-31");
+        assert!(j["definition"].as_str().unwrap().contains("verified cases"));
+        let r = b
+            .get("/api/v1/indicators/sdg-16-10-1.csv?from=2024-01&country=CO")
+            .await;
+        assert!(r
+            .body
+            .clone()
+            .starts_with("section,code,label,count\ntotal,2024-01-01/2024-12-31,"));
+    }
+}
