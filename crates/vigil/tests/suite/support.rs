@@ -564,3 +564,71 @@ pub fn read_if_present(path: &std::path::Path) -> Option<Vec<u8>> {
         Err(e) => panic!("cannot read {}: {e}", path.display()),
     }
 }
+
+/// One page of the application and what it takes to see it.
+#[derive(Debug, Clone)]
+pub struct PageRule {
+    pub path: String,
+    pub needs_write: bool,
+    pub needs_export: bool,
+    pub needs_admin: bool,
+}
+
+impl PageRule {
+    /// Does this role get the page (200) rather than a refusal (403)?
+    pub fn allowed(&self, role: Role) -> bool {
+        use vigil_domain::Permission;
+        (!self.needs_write || role.can(Permission::Write))
+            && (!self.needs_export || role.can(Permission::Export))
+            && (!self.needs_admin || role == Role::Admin)
+    }
+}
+
+/// Every page a signed-in user can ask for, on the records [`seed`] made: the list
+/// both the in-process page checks (`web`) and the real-browser crawl (`browser`) walk.
+pub fn every_page(s: &Seeded) -> Vec<PageRule> {
+    let (i, p, g) = (s.incident, s.person.id, s.group.id);
+    // (path, needs write, needs export, needs admin)
+    let pages: Vec<(String, bool, bool, bool)> = vec![
+        ("/".into(), false, false, false),
+        ("/incidents".into(), false, false, false),
+        (
+            "/incidents?q=cauca&country=CO&year=2024&status=verified".into(),
+            false,
+            false,
+            false,
+        ),
+        (format!("/incidents/{i}"), false, false, false),
+        (format!("/incidents/{i}/history"), false, false, false),
+        (format!("/incidents/{i}/edit"), true, false, false),
+        ("/incidents/new".into(), true, false, false),
+        ("/incidents.csv".into(), false, true, false),
+        ("/persons".into(), false, false, false),
+        (format!("/persons/{p}"), false, false, false),
+        (format!("/persons/{p}/history"), false, false, false),
+        (format!("/persons/{p}/edit"), true, false, false),
+        ("/persons/new".into(), true, false, false),
+        ("/groups".into(), false, false, false),
+        (format!("/groups/{g}"), false, false, false),
+        (format!("/groups/{g}/history"), false, false, false),
+        (format!("/groups/{g}/edit"), true, false, false),
+        ("/groups/new".into(), true, false, false),
+        ("/vocabularies".into(), false, false, false),
+        ("/admin/users".into(), false, false, true),
+        ("/admin/audit".into(), false, false, true),
+        ("/admin/audit.csv".into(), false, false, true),
+        ("/admin/compartments".into(), false, false, true),
+        ("/admin/lockdown".into(), false, false, true),
+        ("/account".into(), false, false, false),
+        ("/account/2fa".into(), false, false, false),
+    ];
+    pages
+        .into_iter()
+        .map(|(path, needs_write, needs_export, needs_admin)| PageRule {
+            path,
+            needs_write,
+            needs_export,
+            needs_admin,
+        })
+        .collect()
+}

@@ -687,54 +687,11 @@ async fn every_page_answers_every_role_as_expected() {
     let db = support::sqlite().await;
     let a = db.access(Role::Documenter).await;
     let s = support::seed(&a).await;
-    let (i, p, g) = (s.incident, s.person.id, s.group.id);
-    // (path, needs write, needs export, needs admin)
-    let pages: Vec<(String, bool, bool, bool)> = vec![
-        ("/".into(), false, false, false),
-        ("/incidents".into(), false, false, false),
-        (
-            "/incidents?q=cauca&country=CO&year=2024&status=verified".into(),
-            false,
-            false,
-            false,
-        ),
-        (format!("/incidents/{i}"), false, false, false),
-        (format!("/incidents/{i}/history"), false, false, false),
-        (format!("/incidents/{i}/edit"), true, false, false),
-        ("/incidents/new".into(), true, false, false),
-        ("/incidents.csv".into(), false, true, false),
-        ("/persons".into(), false, false, false),
-        (format!("/persons/{p}"), false, false, false),
-        (format!("/persons/{p}/history"), false, false, false),
-        (format!("/persons/{p}/edit"), true, false, false),
-        ("/persons/new".into(), true, false, false),
-        ("/groups".into(), false, false, false),
-        (format!("/groups/{g}"), false, false, false),
-        (format!("/groups/{g}/history"), false, false, false),
-        (format!("/groups/{g}/edit"), true, false, false),
-        ("/groups/new".into(), true, false, false),
-        ("/vocabularies".into(), false, false, false),
-        ("/statistics".into(), false, false, false),
-        (
-            "/statistics?measure=victims&by=year&by2=sex&country=CO".into(),
-            false,
-            false,
-            false,
-        ),
-        ("/statistics?by=violation_type&by2=state_actor".into(), false, false, false),
-        ("/statistics/sdg-16-10-1?from=2024-01".into(), false, false, false),
-        ("/admin/users".into(), false, false, true),
-        ("/admin/audit".into(), false, false, true),
-        ("/admin/audit.csv".into(), false, false, true),
-        ("/account".into(), false, false, false),
-    ];
     let css = Browser::new(&db).get("/static/style.css").await.body.len();
     for role in Role::ALL {
         let mut b = signed_in(&db, role).await;
-        for (path, write, export, admin) in &pages {
-            let allowed = (!write || role.can(vigil_domain::Permission::Write))
-                && (!export || role.can(vigil_domain::Permission::Export))
-                && (!admin || role == Role::Admin);
+        for page in support::every_page(&s) {
+            let (path, allowed) = (&page.path, page.allowed(role));
             let page = b.get(path).await;
             let want = if allowed {
                 StatusCode::OK
