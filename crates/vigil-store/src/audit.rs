@@ -461,6 +461,58 @@ impl std::fmt::Display for BrokenLink {
     }
 }
 
+/// The chain check of [`Store::verify_audit`], one entry at a time in `seq` order,
+/// apart from the database so it can be tested on its own (property tests).
+#[derive(Debug, Clone)]
+pub struct ChainWalk {
+    prev_hash: String,
+    last: i64,
+}
+
+impl Default for ChainWalk {
+    fn default() -> Self {
+        Self {
+            prev_hash: GENESIS.to_owned(),
+            last: 0,
+        }
+    }
+}
+
+impl ChainWalk {
+    /// Check the next entry read (entries come in ascending `seq`); the broken link,
+    /// if this entry breaks the chain.
+    pub fn step(&mut self, e: &AuditRecord) -> Option<BrokenLink> {
+        let broken = |seq, problem| Some(BrokenLink { seq, problem });
+        if e.seq != self.last + 1 {
+            return broken(self.last + 1, Problem::Missing);
+        }
+        if e.prev_hash != self.prev_hash {
+            return broken(e.seq, Problem::OutOfOrder);
+        }
+        if e.expected_hash() != e.hash {
+            return broken(e.seq, Problem::Modified);
+        }
+        self.prev_hash.clone_from(&e.hash);
+        self.last = e.seq;
+        None
+    }
+
+    /// After the last entry: check the end of the chain against the recorded head.
+    pub fn finish(&self, head_seq: i64, head_hash: &str) -> Option<BrokenLink> {
+        let broken = |seq, problem| Some(BrokenLink { seq, problem });
+        if self.last < head_seq {
+            broken(self.last + 1, Problem::Missing)
+        } else if self.last > head_seq {
+            broken(head_seq + 1, Problem::Unrecorded)
+        } else if self.prev_hash != head_hash {
+            // The last entry was rewritten with a hash of its own.
+            broken(self.last, Problem::Modified)
+        } else {
+            None
+        }
+    }
+}
+
 /// The outcome of [`Store::verify_audit`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditReport {
@@ -655,46 +707,25 @@ impl Store {
             head_hash: head_hash.clone(),
             broken,
         };
-        let broken = |seq, problem| Some(BrokenLink { seq, problem });
-        let mut prev_hash = GENESIS.to_owned();
-        let mut last = 0i64;
+        let mut walk = ChainWalk::default();
         loop {
             let rows = self
                 .db
                 .query(
                     &format!("SELECT {COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"),
-                    &[last.into(), VERIFY_BATCH.into()],
+                    &[walk.last.into(), VERIFY_BATCH.into()],
                 )
                 .await?;
             if rows.is_empty() {
                 break;
             }
             for r in &rows {
-                let e = record_from(r);
-                if e.seq != last + 1 {
-                    return Ok(report(broken(last + 1, Problem::Missing)));
+                if let Some(b) = walk.step(&record_from(r)) {
+                    return Ok(report(Some(b)));
                 }
-                if e.prev_hash != prev_hash {
-                    return Ok(report(broken(e.seq, Problem::OutOfOrder)));
-                }
-                if e.expected_hash() != e.hash {
-                    return Ok(report(broken(e.seq, Problem::Modified)));
-                }
-                prev_hash = e.hash;
-                last = e.seq;
             }
         }
-        let found = if last < head_seq {
-            broken(last + 1, Problem::Missing)
-        } else if last > head_seq {
-            broken(head_seq + 1, Problem::Unrecorded)
-        } else if prev_hash != head_hash {
-            // The last entry was rewritten with a hash of its own.
-            broken(last, Problem::Modified)
-        } else {
-            None
-        };
-        Ok(report(found))
+        Ok(report(walk.finish(head_seq, &head_hash)))
     }
 
     /// One page of entries matching a filter, newest first.
@@ -727,6 +758,7 @@ impl Store {
             total,
             page,
             per_page: AUDIT_PAGE_SIZE,
+            total_capped: false,
         })
     }
 
@@ -758,7 +790,6 @@ mod tests {
     fn sample() -> Fields<'static> {
         Fields {
             seq: 7,
-            total_capped: false,
             at: "2026-11-28T12:00:00.000000Z",
             user_id: Some(3),
             username: "documenter-1",

@@ -409,10 +409,17 @@ fn check(files: &EvidenceFiles, new: &NewEvidence) -> Result<&'static str> {
             )),
         ));
     }
-    let Some(found) = sniff(&new.bytes) else {
+    accepted_type(&new.declared_type, &new.bytes)
+}
+
+/// The media type to record for `bytes` uploaded as `declared`: found by content, and
+/// refused when unknown or when a specific declared type disagrees. Public as an entry
+/// point for fuzzing (`fuzz/`); uploads go through the same function.
+pub fn accepted_type(declared: &str, bytes: &[u8]) -> Result<&'static str> {
+    let Some(found) = sniff(bytes) else {
         return Err(refuse("file", "evidence-type-unknown", None));
     };
-    let declared = normalise_type(&new.declared_type);
+    let declared = normalise_type(declared);
     let zip_office = found.starts_with("application/vnd.") && declared == "application/zip";
     if !is_generic(&declared) && declared != found && !zip_office {
         return Err(refuse("file", "evidence-type-mismatch", Some(declared)));

@@ -751,7 +751,8 @@ impl Store {
                 id.into(),
             ],
         )
-        .await?;
+        .await
+        .map_err(|e| external_id_taken(e, &p0.external_id))?;
         self.write_person_lists(&mut tx, id, p0).await?;
         index_text(
             &mut tx,
@@ -1251,7 +1252,8 @@ impl Store {
                business_sector = $14, status = $15, verification_override = $16, updated_at = $17, version = $18, coordinates_enc = $20 WHERE id = $19",
             &args,
         )
-        .await?;
+        .await
+        .map_err(|e| external_id_taken(e, inc.external_id.as_deref().unwrap_or_default()))?;
         self.write_incident_children(tx, id, inc).await?;
         self.reindex_incident(tx, id).await?;
         let changed = self
@@ -1791,6 +1793,19 @@ impl Store {
                     .as_deref(),
             ),
         )
+    }
+}
+
+/// An update that gave a record another record's external id is a field error (as on
+/// create), not a server error.
+fn external_id_taken(e: crate::BackendError, external_id: &str) -> StoreError {
+    match e {
+        crate::BackendError::Unique => {
+            let mut fe = FieldErrors::default();
+            fe.add("external_id", "err-external-id-taken", Some(external_id.to_owned()));
+            StoreError::Invalid(fe)
+        }
+        other => other.into(),
     }
 }
 

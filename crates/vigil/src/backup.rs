@@ -694,6 +694,33 @@ pub fn verify(path: &Path, master: &Key) -> anyhow::Result<Manifest> {
     verify_with(path, |_| Ok(master.clone()))
 }
 
+/// Verify an archive held in memory with this master key, as [`verify`] does a file.
+/// An entry point for fuzzing (`fuzz/`): any bytes must give an error, never a panic.
+pub fn verify_bytes(archive: &[u8], master: &Key) -> anyhow::Result<Manifest> {
+    let (_, m) = read_archive(archive, |_| Ok(master.clone()), &mut Discard)?;
+    Ok(m)
+}
+
+/// Seal arbitrary `payload` bytes as an archive's encrypted stream (header and
+/// authenticated chunks) under `master`, with no manifest of its own. For fuzzing
+/// only: it lets a fuzzer reach the manifest and entry reader behind the
+/// authentication, which random bytes never pass.
+pub fn seal_payload_for_fuzzing(
+    payload: &[u8],
+    master: &Key,
+    chunk_size: u32,
+) -> anyhow::Result<Vec<u8>> {
+    let header = Header {
+        chunk_size: chunk_size.clamp(MIN_CHUNK_SIZE, MAX_CHUNK_SIZE),
+        key_check: key_check(&backup_key(master)),
+        nonce_prefix: [7u8; 16],
+        salt: None,
+    };
+    let mut w = ChunkWriter::new(Vec::new(), &backup_key(master), &header)?;
+    w.write_all(payload)?;
+    Ok(w.finish()?)
+}
+
 /// Just the clear-text header (to learn the salt before asking for a passphrase).
 pub fn read_header(path: &Path) -> anyhow::Result<Header> {
     Ok(Header::read(&mut open_backup(path)?)?.0)

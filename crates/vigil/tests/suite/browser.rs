@@ -4,9 +4,9 @@
 //!
 //! - the new documenter's journey (log in, find the defender, record an incident with
 //!   two violations and two sources through the no-JavaScript form, find it by
-//!   full-text search, export it as CSV), once with JavaScript disabled and once with
-//!   it enabled, with screenshots of every step at 360 and 1280 px under
-//!   `target/e2e-artifacts/<run>/<step>-<width>.png`;
+//!   full-text search, see it counted in the statistics, export it as CSV), once
+//!   with JavaScript disabled and once with it enabled, with screenshots of every
+//!   step at 360 and 1280 px under `target/e2e-artifacts/<run>/<step>-<width>.png`;
 //! - every page as every role: axe-core (pinned in `e2e/package.json`) finds no
 //!   serious or critical violation, and the page stays light (HTML+CSS+JS, requests)
 //!   and first-party, as the browser itself measured it;
@@ -544,7 +544,33 @@ async fn documenter_journey(ctx: Arc<Ctx>, javascript: bool) {
         "the incident is not found by searching `toribio`"
     );
 
+    // Counted in the statistics: violations by type, from the main navigation.
+    click(c, "nav a[href='/statistics']").await;
+    choose(c, "measure", "violations").await;
+    choose(c, "by", "violation_type").await;
+    click(c, "form[action='/statistics'] button[type=submit]").await;
+    shot(&ctx, "08-statistics").await;
+    let total = css(c, "#result").await.text().await.unwrap();
+    assert!(total.contains('2'), "two violations counted: {total}");
+    let mut counted = Vec::new();
+    for row in c
+        .find_all(Locator::Css("main table tbody tr"))
+        .await
+        .unwrap()
+    {
+        counted.push(row.text().await.unwrap());
+    }
+    for (label, n) in [("Killing", "1"), ("Death threat", "1")] {
+        assert!(
+            counted
+                .iter()
+                .any(|r| r.starts_with(label) && r.trim_end().ends_with(n)),
+            "{label} is not counted {n} in {counted:?}"
+        );
+    }
+
     // Exported from the search results: the browser downloads the CSV.
+    c.goto(&ctx.url("/incidents?q=toribio")).await.unwrap();
     css(c, "a[href^='/incidents.csv']")
         .await
         .click()

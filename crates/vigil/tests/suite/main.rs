@@ -2,6 +2,7 @@
 //! Modules: `support` (backends and fixtures), `conformance` (the storage story, run
 //! on SQLite and on PostgreSQL), `web` (the router in-process), `import` (CSV import).
 
+mod api_schema;
 mod audit;
 mod auth;
 mod backup;
@@ -9,12 +10,15 @@ mod browser;
 mod cli;
 mod compartments;
 mod conformance;
+mod crash;
 mod evidence;
+mod fuzz_regressions;
 mod import;
 mod logs;
 mod matrix;
 mod pg_at_rest;
 mod rotate;
+mod scaleout;
 mod stats;
 mod support;
 mod web;

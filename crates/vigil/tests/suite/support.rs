@@ -189,7 +189,7 @@ async fn template(admin_url: &str) -> &'static str {
         .await
 }
 
-async fn create_database(admin_url: &str, name: &str, template: Option<&str>) {
+pub async fn create_database(admin_url: &str, name: &str, template: Option<&str>) {
     let admin = PostgresBackend::connect(admin_url)
         .await
         .expect("connect to the PostgreSQL admin URL");
@@ -204,7 +204,7 @@ async fn create_database(admin_url: &str, name: &str, template: Option<&str>) {
 }
 
 /// The same server URL with another database name (query string kept).
-fn with_database(url: &str, db: &str) -> String {
+pub fn with_database(url: &str, db: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, format!("?{q}")),
         None => (url, String::new()),
@@ -214,7 +214,7 @@ fn with_database(url: &str, db: &str) -> String {
     format!("{}/{db}{query}", &base[..end])
 }
 
-async fn drop_database(admin_url: &str, name: &str) {
+pub async fn drop_database(admin_url: &str, name: &str) {
     match PostgresBackend::connect(admin_url).await {
         Ok(admin) => {
             if let Err(e) = admin
