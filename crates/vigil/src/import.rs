@@ -506,7 +506,7 @@ impl Scanner {
                 }
             }
             let (line, byte) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
-            if rows % 1024 == 0 {
+            if rows.is_multiple_of(1024) {
                 self.bar.set_position(byte);
             }
             let mut cells = Vec::with_capacity(record.len());

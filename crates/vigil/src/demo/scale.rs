@@ -220,7 +220,7 @@ fn seed_of(i: usize) -> Option<&'static CountrySeed> {
 impl Scale {
     pub fn new(seed: u64, today: NaiveDate) -> Self {
         // The words do not depend on the seed: the same vocabulary every time.
-        let mut wr = StdRng::seed_from_u64(0x5749_4749_4c);
+        let mut wr = StdRng::seed_from_u64(0x0057_4947_494c);
         let mut words = Vec::with_capacity(WORDS);
         let mut seen = std::collections::HashSet::new();
         while words.len() < WORDS {

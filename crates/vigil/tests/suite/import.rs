@@ -720,7 +720,7 @@ mod bulk {
     }
 
     struct Files {
-        dir: tempfile::TempDir,
+        _dir: tempfile::TempDir,
         mapping: PathBuf,
         csv: PathBuf,
     }
@@ -766,7 +766,11 @@ mod bulk {
         let today = a.rules_context().await.unwrap().1;
         scale::write_csv(std::fs::File::create(&csv).unwrap(), n, SEED, today).unwrap();
         std::fs::write(&mapping, scale::MAPPING).unwrap();
-        Files { dir, mapping, csv }
+        Files {
+            _dir: dir,
+            mapping,
+            csv,
+        }
     }
 
     /// Everything a reader can observe of the imported records, as text.
