@@ -8,6 +8,7 @@
 //! paths and message keys, translated by the web layer); everything else in this crate
 //! is infallible or returns [`DomainError`]. Storage and web errors live in their crates.
 
+pub mod case;
 pub mod clock;
 pub mod country;
 pub mod model;

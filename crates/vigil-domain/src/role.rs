@@ -33,6 +33,8 @@ pub enum Permission {
     Administer,
     /// Set an incident to `verified` without two independent sources, with a reason.
     OverrideVerification,
+    /// Open, read and run protection cases: risk assessments, actions, linked incidents.
+    ManageCases,
 }
 
 impl Role {
@@ -59,9 +61,10 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => true,
-            Role::ProtectionOfficer | Role::Documenter => {
-                matches!(p, Read | ReadSensitive | Write | Export)
+            Role::ProtectionOfficer => {
+                matches!(p, Read | ReadSensitive | Write | Export | ManageCases)
             }
+            Role::Documenter => matches!(p, Read | ReadSensitive | Write | Export),
             Role::Analyst => matches!(p, Read | Export),
             Role::Viewer => matches!(p, Read),
         }
@@ -120,5 +123,7 @@ mod tests {
         assert!(!Role::Viewer.can(Permission::Export));
         assert!(!Role::Documenter.can(Permission::Administer));
         assert!(Role::Admin.can(Permission::OverrideVerification));
+        assert!(Role::ProtectionOfficer.can(Permission::ManageCases));
+        assert!(!Role::Documenter.can(Permission::ManageCases));
     }
 }

@@ -254,6 +254,7 @@ migrations!(
     "0004_compartments",
     "0005_evidence",
     "0006_field_encryption",
+    "0011_cases",
 );
 
 /// Split a migration script into statements. Statements end with `;` at the end of a

@@ -371,7 +371,7 @@ impl Store {
 
     // ------------------------------------------------------------ versions
 
-    async fn record_version(
+    pub(crate) async fn record_version(
         &self,
         tx: &mut Box<dyn Tx>,
         entity: &str,

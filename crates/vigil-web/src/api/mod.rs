@@ -8,6 +8,7 @@
 //! Every route is listed once in [`endpoints`]; a test fails if one is undocumented.
 
 pub mod auth;
+mod cases;
 pub mod error;
 mod evidence;
 pub mod extract;
@@ -90,6 +91,17 @@ fn endpoints() -> Vec<Endpoint> {
         PUT "/api/v1/groups/{id}" => groups::update_group,
         GET "/api/v1/groups/{id}/violations" => groups::group_violations,
         GET "/api/v1/groups/{id}/history" => groups::group_history,
+        GET "/api/v1/cases" => cases::list_cases,
+        POST "/api/v1/cases" => cases::create_case,
+        GET "/api/v1/cases/actions/mine" => cases::my_actions,
+        GET "/api/v1/cases/actions/overdue" => cases::overdue_actions,
+        PUT "/api/v1/cases/actions/{id}" => cases::update_action,
+        GET "/api/v1/cases/{id}" => cases::get_case,
+        PUT "/api/v1/cases/{id}" => cases::update_case,
+        POST "/api/v1/cases/{id}/assessments" => cases::add_assessment,
+        POST "/api/v1/cases/{id}/actions" => cases::add_action,
+        PUT "/api/v1/cases/{id}/incidents/{incident}" => cases::link_incident,
+        DELETE "/api/v1/cases/{id}/incidents/{incident}" => cases::unlink_incident,
         GET "/api/v1/vocabularies" => reference::all_vocabularies,
         GET "/api/v1/vocabularies/{kind}" => reference::vocabulary,
         POST "/api/v1/vocabularies/{kind}/terms" => reference::add_term,
@@ -225,6 +237,17 @@ impl Modify for BearerToken {
         groups::update_group,
         groups::group_violations,
         groups::group_history,
+        cases::list_cases,
+        cases::create_case,
+        cases::my_actions,
+        cases::overdue_actions,
+        cases::update_action,
+        cases::get_case,
+        cases::update_case,
+        cases::add_assessment,
+        cases::add_action,
+        cases::link_incident,
+        cases::unlink_incident,
         reference::all_vocabularies,
         reference::vocabulary,
         reference::add_term,
@@ -244,6 +267,7 @@ impl Modify for BearerToken {
         (name = "evidence", description = "Files attached to incidents, encrypted at rest, downloaded only as attachments"),
         (name = "persons", description = "Defenders, relatives, witnesses, named perpetrators"),
         (name = "groups", description = "Organisations, communities, movements"),
+        (name = "cases", description = "Protection cases: risk assessments, actions, linked incidents (administrators and protection officers)"),
         (name = "vocabularies", description = "Classified lists with stable codes"),
         (name = "countries", description = "ISO 3166-1 countries with M49 regions"),
         (name = "statistics", description = "Counts, rates and SDG indicator 16.10.1 over what the caller may count; rules in docs/methodology.md"),
