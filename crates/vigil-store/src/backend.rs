@@ -254,6 +254,7 @@ migrations!(
     "0004_compartments",
     "0005_evidence",
     "0006_field_encryption",
+    "0008_statistics",
     "0011_cases",
 );
 

@@ -168,8 +168,14 @@ async fn access(store: &Store, user: Option<&str>) -> anyhow::Result<Option<Acce
     Ok(Some(Access::new(store.clone(), Actor::from(u))))
 }
 
+/// Field errors as sentences naming each option.
 fn invalid(e: vigil_domain::validate::FieldErrors) -> anyhow::Error {
-    anyhow::anyhow!("invalid query: {e}")
+    let t = I18n::new("en");
+    let parts: Vec<String> =
+        e.0.iter()
+            .map(|x| format!("--{}: {}", x.field.replace('_', "-"), t.error(x)))
+            .collect();
+    anyhow::anyhow!("invalid query: {}", parts.join("; "))
 }
 
 pub async fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {

@@ -609,3 +609,166 @@ mod web {
             .starts_with("section,code,label,count\ntotal,2024-01-01/2024-12-31,"));
     }
 }
+
+mod cli {
+    use super::*;
+    use std::process::Command;
+
+    fn vigil(args: &[&str]) -> (bool, String) {
+        let o = Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args(args)
+            .env_remove("VIGIL_MASTER_KEY")
+            .env_remove("VIGIL_DATA")
+            .env("VIGIL_LOG", "warn")
+            .env("VIGIL_NEW_PASSWORD", "a long admin password")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+        )
+    }
+
+    #[tokio::test]
+    async fn vigil_stats_and_indicator_print_tables_csv_and_json() {
+        let data = tempfile::tempdir().unwrap();
+        let keys = tempfile::tempdir().unwrap();
+        let key = keys.path().join("master.key");
+        std::fs::write(&key, format!("{}\n", "5a".repeat(32))).unwrap();
+        let d = data.path().join("vigil");
+        let (d, k) = (d.to_str().unwrap(), key.to_str().unwrap());
+        let (ok, out) = vigil(&["init", "--data", d, "--key-file", k]);
+        assert!(ok, "{out}");
+        let args = vigil::cli::DbArgs {
+            data: Some(d.into()),
+            database_url: None,
+            key_file: Some(key.clone()),
+        };
+        let store = vigil::cli::open_store(&args, false, false).await.unwrap();
+        let admin = store.users().await.unwrap().remove(0);
+        data_set(&Access::new(store.clone(), Actor::from(&admin))).await;
+        store.close().await;
+
+        let db = ["--data", d, "--key-file", k];
+        let (ok, out) = vigil(
+            &[
+                &["stats"],
+                &db[..],
+                &["--measure", "victims", "--by", "year", "--by", "country"],
+            ]
+            .concat(),
+        );
+        assert!(ok, "{out}");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[0].split_whitespace().collect::<Vec<_>>(),
+            ["Year", "Country", "Victims"]
+        );
+        assert_eq!(
+            lines[1].split_whitespace().collect::<Vec<_>>(),
+            ["2024", "Colombia", "4"]
+        );
+        assert_eq!(
+            lines[2].split_whitespace().collect::<Vec<_>>(),
+            ["2024", "Mexico", "1"]
+        );
+        assert_eq!(
+            lines[3].split_whitespace().collect::<Vec<_>>(),
+            ["2025", "Mexico", "2"]
+        );
+        assert!(lines[4].starts_with("Total (distinct)") && lines[4].ends_with(" 7"));
+        assert!(out.contains("One victim is one person or group"));
+
+        let (ok, out) =
+            vigil(&[&["stats"], &db[..], &["--by", "month", "--format", "csv"]].concat());
+        assert!(ok, "{out}");
+        assert_eq!(
+            out,
+            "month,month_label,incidents\n2024-03,2024-03,1\n2024-07,2024-07,1\n2025-02,2025-02,1\n,Month unknown (date known to the year),1\n,Total (distinct),4\n"
+        );
+
+        let (ok, out) = vigil(
+            &[
+                &["stats"],
+                &db[..],
+                &[
+                    "--by", "verb", "--format", "json", "--lang", "es", "--status", "verified",
+                ],
+            ]
+            .concat(),
+        );
+        assert!(ok, "{out}");
+        let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(j["total"], 2);
+        assert!(j["rule"].as_str().unwrap().starts_with("Un incidente"));
+
+        let (ok, out) = vigil(
+            &[
+                &["stats"],
+                &db[..],
+                &[
+                    "--rates", "--from", "2024", "--to", "2024", "--format", "csv",
+                ],
+            ]
+            .concat(),
+        );
+        assert!(ok, "{out}");
+        assert!(
+            out.contains("all,2024-01-01,2024-12-31,366,3,122,3"),
+            "{out}"
+        );
+
+        let (ok, out) = vigil(
+            &[
+                &["indicator", "sdg-16-10-1"],
+                &db[..],
+                &["--from", "2024-01"],
+            ]
+            .concat(),
+        );
+        assert!(ok, "{out}");
+        assert!(out.contains("3 verified cases"), "{out}");
+        assert!(out.contains("State actor"));
+        let (ok, out) = vigil(
+            &[
+                &["indicator", "sdg-16-10-1"],
+                &db[..],
+                &["--from", "2024-01", "--format", "csv"],
+            ]
+            .concat(),
+        );
+        assert!(ok, "{out}");
+        assert!(out.contains("category,torture,Torture,1"), "{out}");
+
+        // Bad options name what is wrong and change nothing.
+        let (ok, out) = vigil(&[&["stats"], &db[..], &["--by", "colour"]].concat());
+        assert!(!ok);
+        assert!(
+            out.contains("--by: Unknown value “colour”"),
+            "{out}"
+        );
+        let (ok, out) = vigil(
+            &[
+                &["stats"],
+                &db[..],
+                &["--by", "year", "--by", "sex", "--by", "country"],
+            ]
+            .concat(),
+        );
+        assert!(!ok && out.contains("at most two"), "{out}");
+        let (ok, out) = vigil(
+            &[
+                &["indicator", "sdg-16-10-1"],
+                &db[..],
+                &["--from", "January"],
+            ]
+            .concat(),
+        );
+        assert!(!ok && out.contains("from"), "{out}");
+    }
+}
