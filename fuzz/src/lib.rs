@@ -25,8 +25,11 @@ use vigil_web::multipart as mp;
 use vigil_web::pages::evidence::read_upload;
 use zeroize::Zeroizing;
 
+/// One fuzz check: arbitrary bytes in, a panic only on a bug.
+pub type Check = fn(&[u8]);
+
 /// The fuzz targets, by name: each a function of this file.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("import_csv", import_csv),
     ("mapping_toml", mapping_toml),
     ("partial_date", partial_date),
