@@ -638,7 +638,7 @@ pub fn timeline(
         "assessment" => 2,
         _ => 3,
     };
-    out.sort_by(|a, b| (a.date, order(&a.kind), a.id).cmp(&(b.date, order(&b.kind), b.id)));
+    out.sort_by_key(|a| (a.date, order(&a.kind), a.id));
     out
 }
 

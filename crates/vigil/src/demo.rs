@@ -50,6 +50,7 @@ pub struct DemoSummary {
     pub incidents: usize,
 }
 
+pub mod cases;
 pub mod scale;
 
 /// Above this many incidents `vigil demo` uses the scale generator ([`scale`]) and
@@ -143,6 +144,7 @@ pub async fn seed(access: &Access, opts: &DemoOptions) -> anyhow::Result<DemoSum
     while g.summary.incidents < opts.incidents {
         g.random_incident().await?;
     }
+    cases::seed_cases(access, today).await?;
     Ok(g.summary)
 }
 

@@ -1064,3 +1064,34 @@ async fn the_api_round_trips_a_case() {
     let (st, _) = api(&app, "GET", "/api/v1/cases/999999", &token, None).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
+
+/// `vigil demo` gives the case pages something to show: three cases with linked
+/// incidents, a rising critical risk, an overdue grant assigned to the seeding user.
+#[tokio::test]
+async fn demo_data_includes_protection_cases() {
+    let db = support::sqlite().await;
+    let admin = db.access(Role::Admin).await;
+    vigil::demo::seed(
+        &admin,
+        &vigil::demo::DemoOptions {
+            incidents: 40,
+            seed: 7,
+        },
+    )
+    .await
+    .unwrap();
+    let all = admin.cases(CaseList::All).await.unwrap();
+    assert_eq!(all.len(), 3);
+    let by_risk = admin.cases(CaseList::ByRisk).await.unwrap();
+    assert_eq!(by_risk.len(), 2, "the closed case is not listed by risk");
+    assert_eq!(by_risk[0].risk, Some(RiskLevel::Critical));
+    assert_eq!(by_risk[0].trend(), Some(Trend::Rising));
+    assert_eq!(by_risk[1].trend(), Some(Trend::Falling));
+    let file = admin.case_file(by_risk[0].id).await.unwrap();
+    assert!(!file.incidents.is_empty(), "the defender's incidents are linked");
+    let overdue = admin.overdue_actions().await.unwrap();
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0].kind, ActionKind::EmergencyGrant);
+    assert_eq!(overdue[0].cost.map(|m| m.to_string()), Some("1500.00 USD".into()));
+    assert_eq!(admin.my_actions().await.unwrap().len(), 5);
+}
