@@ -34,6 +34,11 @@ use crate::audit::{Action, AuditEntry};
 use crate::backend::{Row, Tx, Val};
 use crate::{parse_time, Access, Actor, Result, Store, StoreError};
 
+/// WebAuthn security keys, the second factor beside TOTP (a child of this module: it
+/// shares the login steps' throttling and challenges).
+#[path = "webauthn.rs"]
+pub mod webauthn;
+
 pub const MAX_CONCURRENT_HASHES: usize = 4;
 pub const MIN_PASSWORD_LEN: usize = 12;
 /// A session ends after this long without use (default; `vigil serve --session-idle`)…
@@ -690,12 +695,12 @@ impl Store {
         }
         self.audit_opt_in(&mut tx, audit, id).await?;
         tx.commit().await?;
+        self.sessions.invalidate();
         Ok(())
     }
 
     pub async fn set_user_role(&self, id: Id, role: Role, audit: Option<AuditEntry>) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        self.sessions.invalidate();
         let n = tx
             .execute(
                 "UPDATE users SET role = $1 WHERE id = $2",
@@ -707,12 +712,12 @@ impl Store {
         }
         self.audit_opt_in(&mut tx, audit, id).await?;
         tx.commit().await?;
+        self.sessions.invalidate();
         Ok(())
     }
 
     pub async fn set_user_language(&self, id: Id, language: &str) -> Result<()> {
         if !matches!(language, "" | "en" | "es") {
-        self.sessions.invalidate();
             let mut e = FieldErrors::default();
             e.add("language", "err-unknown-code", Some(language.to_owned()));
             return Err(e.into());
@@ -724,12 +729,12 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.sessions.invalidate();
         Ok(())
     }
 
     /// Set a new password (policy checked) and end all the user's sessions. For
     /// administrators and the command line; users change their own with
-        self.sessions.invalidate();
     /// [`Store::change_password`].
     pub async fn reset_password(&self, id: Id, password: Zeroizing<String>) -> Result<()> {
         let user = self.user(id).await?;
@@ -767,12 +772,12 @@ impl Store {
         .await?;
         self.audit_opt_in(&mut tx, audit, id).await?;
         tx.commit().await?;
+        self.sessions.invalidate();
         Ok(())
     }
 
     /// Change one's own password: the current one must be right (wrong guesses count
     /// toward the account's throttle), the new one must meet the policy, and every
-        self.sessions.invalidate();
     /// other session of the user ends. `keep` is the secret of the session to keep.
     pub async fn change_password(
         &self,
@@ -1100,9 +1105,10 @@ impl Store {
 
     // ------------------------------------------------------------ second factor
 
-    /// Does the user have a confirmed second factor?
+    /// Does the user have a confirmed second factor (TOTP or a security key)?
     pub async fn has_two_factor(&self, user_id: Id) -> Result<bool> {
-        Ok(self.two_factor(user_id).await?.is_some())
+        Ok(self.two_factor(user_id).await?.is_some()
+            || !self.db.query("SELECT 1 FROM webauthn_credentials WHERE user_id = $1", &[user_id.into()]).await?.is_empty())
     }
 
     /// The user's confirmed second factor, if any.
@@ -1127,7 +1133,7 @@ impl Store {
         let rows = self
             .db
             .query(
-                "SELECT user_id FROM user_totp WHERE confirmed_at IS NOT NULL ORDER BY user_id",
+                "SELECT user_id FROM user_totp WHERE confirmed_at IS NOT NULL UNION SELECT user_id FROM webauthn_credentials ORDER BY user_id",
                 &[],
             )
             .await?;
@@ -1137,7 +1143,7 @@ impl Store {
     /// Begin enrolling a TOTP secret (replacing one not yet confirmed). Refused while
     /// a confirmed one exists: turn that off first.
     pub async fn start_totp(&self, user_id: Id) -> Result<TotpSetup> {
-        if self.has_two_factor(user_id).await? {
+        if self.two_factor(user_id).await?.is_some() {
             return Err(StoreError::Forbidden);
         }
         let user = self.user(user_id).await?;
@@ -1161,13 +1167,13 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.sessions.invalidate();
         let secret = Zeroizing::new(base32_encode(key.as_ref()));
         let uri = Zeroizing::new(otpauth_uri(&user.username, &secret));
         Ok(TotpSetup { secret, uri })
     }
 
     /// The TOTP secret being enrolled, if enrolment has begun and is not confirmed.
-        self.sessions.invalidate();
     pub async fn pending_totp(&self, user_id: Id) -> Result<Option<TotpSetup>> {
         let rows = self
             .db
@@ -1212,13 +1218,13 @@ impl Store {
         let codes = self.replace_recovery_codes_in(&mut tx, user_id).await?;
         self.audit_opt_in(&mut tx, audit, user_id).await?;
         tx.commit().await?;
+        self.sessions.invalidate();
         Ok(codes)
     }
 
     /// Check a TOTP code in constant time against the current step and its neighbours,
     /// only for steps after the last one used; on success remember the step, so the
     /// same code (or an older one) is refused from then on. `confirmed` chooses between
-        self.sessions.invalidate();
     /// the active secret and the one being enrolled.
     async fn check_totp(&self, user_id: Id, code: &str, confirmed: bool) -> Result<Option<i64>> {
         let sql = if confirmed {
@@ -1419,12 +1425,20 @@ impl Store {
             &[user_id.into()],
         )
         .await?;
+        for table in ["webauthn_credentials", "webauthn_ceremonies"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE user_id = $1"),
+                &[user_id.into()],
+            )
+            .await?;
+        }
         if end_sessions {
             tx.execute("DELETE FROM sessions WHERE user_id = $1", &[user_id.into()])
                 .await?;
         }
         self.audit_opt_in(&mut tx, audit, user_id).await?;
         tx.commit().await?;
+        self.sessions.invalidate();
         Ok(())
     }
 
@@ -1438,7 +1452,6 @@ impl Store {
         let mut tx = self.db.begin().await?;
         tx.execute(
             "DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2",
-        self.sessions.invalidate();
             &[
                 time_text(now - self.policy.session_idle).into(),
                 time_text(now - self.policy.session_max).into(),
@@ -1464,23 +1477,10 @@ impl Store {
     }
 
     /// The session for a cookie value, if it is live. Refreshes its idle timer.
-    pub async fn session(&self, token: &str) -> Result<Option<Session>> {
-        let h = token_hash(token);
-        let rows = self
-            .db
-            .query(
-                &format!(
-                    "SELECT {USER_COLS_U}, s.csrf, s.created_at, s.last_seen,
-                            EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
-                     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
-                ),
-                &[h.clone().into()],
-            )
-            .await?;
     /// A session read less than [`crate::session_cache::SESSION_CACHE_TTL`] ago comes
     /// from this instance's cache (see `session_cache.rs`); expiry is checked all the same.
-        let Some(r) = rows.first() else {
-            return Ok(None);
+    pub async fn session(&self, token: &str) -> Result<Option<Session>> {
+        let h = token_hash(token);
         if let Some(c) = self.sessions.get(&h) {
             let now = self.clock.now();
             // Past a minute the idle timer needs refreshing: ask the database.
@@ -1491,18 +1491,34 @@ impl Store {
             }
         }
         let generation = self.sessions.generation();
+        let rows = self
+            .db
+            .query(
+                &format!(
+                    "SELECT {USER_COLS_U}, s.csrf, s.created_at, s.last_seen,
+                            (EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
+                             OR EXISTS (SELECT 1 FROM webauthn_credentials w WHERE w.user_id = u.id))
+                     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
+                ),
+                &[h.clone().into()],
+            )
+            .await?;
+        let Some(r) = rows.first() else {
+            return Ok(None);
         };
         let user = user_from(r);
         let now = self.clock.now();
         let created = parse_time(&r.text(8));
         let last_seen = parse_time(&r.text(9));
         if user.disabled || self.session_expired(now, created, last_seen) {
+            self.sessions.forget(&h);
             let mut tx = self.db.begin().await?;
             tx.execute("DELETE FROM sessions WHERE token_hash = $1", &[h.into()])
                 .await?;
             tx.commit().await?;
             return Ok(None);
         }
+        let mut last_seen = last_seen;
         if now - last_seen > Duration::minutes(1) {
             let mut tx = self.db.begin().await?;
             tx.execute(
@@ -1511,14 +1527,13 @@ impl Store {
             )
             .await?;
             tx.commit().await?;
-            self.sessions.forget(&h);
+            last_seen = now;
         }
         let two_factor = r.bool(10);
         let session = Session {
             must_enrol: !two_factor && self.policy.requires_two_factor(user.role),
             user,
             csrf: r.text(7),
-        let mut last_seen = last_seen;
             id: session_id(&h),
             two_factor,
         };
@@ -1537,7 +1552,6 @@ impl Store {
     /// The user's live sessions, most recently used first.
     pub async fn sessions_of(&self, user_id: Id) -> Result<Vec<SessionInfo>> {
         let rows = self
-            last_seen = now;
             .db
             .query(
                 "SELECT token_hash, created_at, last_seen FROM sessions WHERE user_id = $1
@@ -1585,6 +1599,7 @@ impl Store {
         let audit = audit.map(|e| e.with("session", id));
         self.audit_opt_in(&mut tx, audit, user_id).await?;
         tx.commit().await?;
+        self.sessions.invalidate();
         Ok(())
     }
 
@@ -1593,13 +1608,13 @@ impl Store {
         tx.execute("DELETE FROM sessions WHERE token_hash = $1", &[hash.into()])
             .await?;
         tx.commit().await?;
+        self.sessions.invalidate();
         Ok(())
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<()> {
         self.drop_session_hash(&token_hash(token)).await
     }
-        self.sessions.invalidate();
 
     /// Lock-down: every session, every half-signed-in login and every API token of
     /// every user ends at once — for a raid or a lost laptop. Everyone signs in again.
@@ -1608,7 +1623,6 @@ impl Store {
         let sessions = tx.execute("DELETE FROM sessions", &[]).await?;
         tx.execute("DELETE FROM login_challenges", &[]).await?;
         let api_tokens = tx
-        self.sessions.invalidate();
             .execute(
                 "UPDATE api_tokens SET revoked = $1 WHERE revoked = $2",
                 &[true.into(), false.into()],
@@ -1619,6 +1633,7 @@ impl Store {
             self.audit_in(&mut tx, &e).await?;
         }
         tx.commit().await?;
+        self.sessions.invalidate();
         tracing::warn!(
             sessions,
             api_tokens,
@@ -1633,7 +1648,6 @@ impl Store {
     // ------------------------------------------------------------ API tokens
 
     /// Create an API token for a user; the secret is returned once and stored hashed.
-        self.sessions.invalidate();
     pub async fn create_api_token(
         &self,
         user_id: Id,

@@ -254,8 +254,7 @@ migrations!(
     "0004_compartments",
     "0005_evidence",
     "0006_field_encryption",
-    "0008_statistics",
-    "0011_cases",
+    "0007_webauthn",
 );
 
 /// Split a migration script into statements. Statements end with `;` at the end of a

@@ -11,7 +11,6 @@ pub mod audit;
 pub mod auth;
 pub mod backend;
 pub mod bulk;
-pub mod cases;
 pub mod cipher;
 pub mod compartments;
 pub mod evidence;
@@ -19,8 +18,8 @@ mod lookup;
 pub mod postgres;
 pub mod records;
 pub mod rekey;
-pub mod snapshot;
 pub mod session_cache;
+pub mod snapshot;
 pub mod sqlite;
 pub mod stats;
 
@@ -85,10 +84,10 @@ pub struct Store {
     pub(crate) evidence: Option<Arc<evidence::EvidenceFiles>>,
     /// Seals sensitive fields on PostgreSQL; `None` on SQLite (encrypted whole).
     pub(crate) cipher: Option<Arc<cipher::FieldCipher>>,
-}
-
     /// Live sessions read recently, shared by every clone (see `session_cache.rs`).
     pub(crate) sessions: Arc<session_cache::SessionCache>,
+}
+
 impl Store {
     /// Open the engine, bring its schema up to date and install built-in vocabularies.
     pub async fn open(config: StoreConfig, clock: Arc<dyn Clock>) -> Result<Store> {
@@ -131,9 +130,9 @@ impl Store {
             scope: compartments::Scope::default(),
             evidence: None,
             cipher,
+            sessions: Arc::default(),
         };
         store.check_field_key().await?;
-            sessions: Arc::default(),
         store.install_builtin_vocabularies().await?;
         Ok(store)
     }

@@ -1600,6 +1600,7 @@ impl Store {
             total,
             page,
             per_page: PAGE_SIZE,
+            total_capped,
         })
     }
 
@@ -1611,7 +1612,6 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Incident>> {
         let (wh, mut args) = self.incident_where(f, sensitive);
-            total_capped,
         let n = args.len();
         args.push(limit.into());
         let rows = self

@@ -35,6 +35,10 @@ pub struct WebConfig {
     /// A reverse proxy whose `X-Forwarded-For` names the client (for login throttling).
     /// Without it, the client is the connection's peer.
     pub trusted_proxy: Option<std::net::IpAddr>,
+    /// The address users reach Vigil at (`--public-url`): the WebAuthn relying party
+    /// (its host is the RP id, the URL's origin the only origin accepted). Without
+    /// it, security keys are off and the pages say so.
+    pub public_url: Option<url::Url>,
 }
 
 /// Shared state. The store is private to this crate's session and API middleware;
@@ -43,14 +47,34 @@ pub struct WebConfig {
 pub struct AppState {
     pub(crate) store: Store,
     pub(crate) config: Arc<WebConfig>,
+    /// The WebAuthn relying party, from [`WebConfig::public_url`].
+    pub(crate) webauthn: Option<Arc<webauthn_rs::Webauthn>>,
+}
+
+/// Parse `--public-url`: http(s) with a host name (the WebAuthn relying party id; an
+/// IP address cannot be one), nothing after the host but an optional port.
+pub fn parse_public_url(s: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(s.trim()).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
+    if pages::webauthn::relying_party(&url).is_none() {
+        return Err(format!(
+            "{s:?}: give http(s)://host.name[:port], with a host name (not an IP address)"
+        ));
+    }
+    Ok(url)
 }
 
 /// The whole application: pages, API, static files, middleware.
 pub fn router(store: Store, config: WebConfig) -> Router {
     let upload_max = store.evidence_max_size();
+    let webauthn = config
+        .public_url
+        .as_ref()
+        .and_then(pages::webauthn::relying_party)
+        .map(Arc::new);
     let state = AppState {
         store,
         config: Arc::new(config),
+        webauthn,
     };
     let api = api::routes(state.clone());
     pages::routes(state.clone())

@@ -35,7 +35,10 @@ pub const CHALLENGE_COOKIE: &str = "vigil_2fa";
 
 /// Paths served without a session.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/login" | "/login/2fa" | "/healthz" | "/favicon.ico")
+    matches!(
+        path,
+        "/login" | "/login/2fa" | "/login/2fa/key" | "/healthz" | "/favicon.ico"
+    )
         || path.starts_with("/static/")
 }
 

@@ -109,7 +109,7 @@ enum Command {
     },
     /// Counts of incidents, violations or victims, grouped and filtered, or rates
     /// (see docs/methodology.md).
-    Stats(Box<crate::stats::StatsArgs>),
+    Stats(crate::stats::StatsArgs),
     /// Indicators: `vigil indicator sdg-16-10-1 --from 2024-01`.
     Indicator {
         #[command(subcommand)]
@@ -508,7 +508,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User { command } => user_command(command).await,
         Command::Audit { command } => audit_command(command).await,
-        Command::Stats(args) => crate::stats::stats(*args).await,
+        Command::Stats(args) => crate::stats::stats(args).await,
         Command::Indicator { command } => crate::stats::indicator(command).await,
         Command::Key { command } => crate::rotate::command(command).await,
         Command::Compartment { command } => crate::compartments::command(command).await,
@@ -821,6 +821,11 @@ async fn serve(
             secure_cookies,
             demo,
             trusted_proxy: auth.trusted_proxy,
+            // Checked when parsed (`signin::AuthArgs`).
+            public_url: auth
+                .public_url
+                .as_deref()
+                .and_then(|u| url::Url::parse(u).ok()),
         },
     );
     let listener = tokio::net::TcpListener::bind(&listen)

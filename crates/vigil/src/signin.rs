@@ -33,6 +33,15 @@ pub struct AuthArgs {
     /// login throttling per address). Without it, the client is the connection's peer.
     #[arg(long, env = "VIGIL_TRUSTED_PROXY", value_name = "IP")]
     pub trusted_proxy: Option<IpAddr>,
+    /// The address users reach Vigil at (e.g. https://vigil.example.org): the WebAuthn
+    /// relying party, needed for security keys (without it they are off).
+    #[arg(long, env = "VIGIL_PUBLIC_URL", value_name = "URL", value_parser = public_url)]
+    pub public_url: Option<String>,
+}
+
+/// `--public-url`, checked (kept as text: a parsed URL would swell every command).
+fn public_url(s: &str) -> Result<String, String> {
+    vigil_web::parse_public_url(s).map(|u| u.to_string())
 }
 
 /// `90s`, `30m`, `8h`, `7d`: a whole number and a unit.
@@ -193,6 +202,7 @@ mod tests {
             session_idle: parse_duration(idle).unwrap(),
             session_max: parse_duration(max).unwrap(),
             trusted_proxy: None,
+            public_url: None,
         }
     }
 

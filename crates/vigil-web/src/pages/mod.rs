@@ -4,7 +4,6 @@
 mod account;
 mod admin;
 mod audit;
-mod cases;
 mod compartments;
 pub mod evidence;
 mod groups;
@@ -13,6 +12,7 @@ mod lockdown;
 mod persons;
 mod second_factor;
 mod stats;
+pub(crate) mod webauthn;
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -45,7 +45,6 @@ pub fn routes(state: AppState) -> Router {
         .merge(persons::routes())
         .merge(groups::routes())
         .merge(admin::routes())
-        .merge(cases::routes())
         .merge(audit::routes())
         .merge(compartments::routes())
         .merge(account::routes())
@@ -53,6 +52,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(lockdown::routes())
         .merge(evidence::routes())
         .merge(stats::routes())
+        .merge(webauthn::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

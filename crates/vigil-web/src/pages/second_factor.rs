@@ -1,7 +1,9 @@
 //! The second step of a login: after the right password, a user with a second factor
 //! holds only a short-lived challenge cookie, which opens nothing but this form. A
 //! TOTP code or a recovery code turns it into a full session; too many wrong codes,
-//! five minutes, or account throttling end it and the login starts again.
+//! five minutes, or account throttling end it and the login starts again. A user with
+//! security keys may instead answer with one (see `webauthn.rs`): the page then carries
+//! the ceremony's options and Vigil's script, and still offers codes without it.
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -11,7 +13,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use vigil_store::auth::SecondFactorOutcome;
+use vigil_store::auth::{SecondFactorOutcome, User};
 
 use super::{safe_next, sign_in, Layout};
 use crate::error::WebError;
@@ -28,6 +30,8 @@ struct SecondFactorPage {
     l: Layout,
     wrong: bool,
     next: String,
+    /// The security-key ceremony's options, when the user has keys and keys are on.
+    key_options: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -44,7 +48,16 @@ struct CodeForm {
     next: String,
 }
 
-fn page(state: &AppState, anon: &AnonCtx, status: StatusCode, wrong: bool, next: &str) -> Response {
+pub(super) async fn page(
+    state: &AppState,
+    anon: &AnonCtx,
+    challenge: &str,
+    user: &User,
+    status: StatusCode,
+    wrong: bool,
+    next: &str,
+) -> Response {
+    let key_options = super::webauthn::login_options(state, challenge, user).await;
     let p = SecondFactorPage {
         l: Layout {
             t: anon.t.clone(),
@@ -59,6 +72,7 @@ fn page(state: &AppState, anon: &AnonCtx, status: StatusCode, wrong: bool, next:
         },
         wrong,
         next: safe_next(next),
+        key_options,
     };
     match p.render() {
         Ok(h) => (status, Html(h)).into_response(),
@@ -67,7 +81,7 @@ fn page(state: &AppState, anon: &AnonCtx, status: StatusCode, wrong: bool, next:
 }
 
 /// Back to the password form, the challenge cookie cleared; `expired` says why.
-fn restart(state: &AppState, expired: bool) -> Response {
+pub(super) fn restart(state: &AppState, expired: bool) -> Response {
     let mut res = Redirect::to(if expired {
         "/login?expired=1"
     } else {
@@ -90,7 +104,18 @@ async fn form(
         return restart(&state, false);
     };
     match state.store.pending_login(&challenge).await {
-        Ok(Some(_)) => page(&state, &anon, StatusCode::OK, false, &q.next),
+        Ok(Some(user)) => {
+            page(
+                &state,
+                &anon,
+                &challenge,
+                &user,
+                StatusCode::OK,
+                false,
+                &q.next,
+            )
+            .await
+        }
         Ok(None) => restart(&state, true),
         Err(e) => WebError::from(e).into_response(),
     }
@@ -110,7 +135,22 @@ async fn submit(
         Ok(SecondFactorOutcome::SignedIn(user)) => sign_in(&state, &user, &f.next).await,
         Ok(SecondFactorOutcome::Retry) => {
             tracing::info!("second factor refused");
-            page(&state, &anon, StatusCode::UNAUTHORIZED, true, &f.next)
+            match state.store.pending_login(&challenge).await {
+                Ok(Some(user)) => {
+                    page(
+                        &state,
+                        &anon,
+                        &challenge,
+                        &user,
+                        StatusCode::UNAUTHORIZED,
+                        true,
+                        &f.next,
+                    )
+                    .await
+                }
+                Ok(None) => restart(&state, true),
+                Err(e) => WebError::from(e).into_response(),
+            }
         }
         Ok(SecondFactorOutcome::Expired) => {
             tracing::info!("half-signed-in login ended");

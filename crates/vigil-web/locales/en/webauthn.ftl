@@ -1,0 +1,30 @@
+## Vigil — security keys (WebAuthn) as a second factor (English). Every message here
+## must exist in es/webauthn.ftl.
+webauthn-title = Security keys
+webauthn-intro = A security key (a FIDO2 key such as a YubiKey, or a passkey on your phone or computer) can be your second factor instead of, or beside, the app codes.
+webauthn-manage = Manage your security keys
+webauthn-needs-js = Security keys need JavaScript in your browser. Without it, use the codes from your authenticator app or a recovery code.
+webauthn-your-keys = Your keys
+webauthn-none = You have no security key yet.
+webauthn-added-on = added { $value }
+webauthn-used-on = last used { $value }
+webauthn-remove = Remove this key
+webauthn-add = Add a security key
+webauthn-name = Name of the key
+webauthn-name-hint = So you can tell your keys apart, for example "Blue key" or "Office laptop".
+webauthn-off = Security keys are not available on this server: the administrator must set its public address (--public-url).
+webauthn-touch = Press the button below, then touch or unlock your key "{ $value }" when your browser asks.
+webauthn-use-key = Use my security key
+webauthn-failed = The security key did not answer, or the browser refused. Try again, or use a code.
+webauthn-cancel = Cancel
+webauthn-added = Security key added.
+webauthn-removed = Security key removed.
+webauthn-login-title = Or use your security key
+err-key-name-empty = Give the key a name.
+err-key-name-long = The name is too long (at most 60 characters, no control characters).
+err-key-name-taken = You already have a key with this name.
+err-key-too-many = You have as many keys as an account may hold (10). Remove one first.
+err-key-registered = This key is already registered.
+err-key-ceremony = The registration took too long or was already answered. Start again.
+err-key-refused = The key's answer was not accepted. Start again.
+err-key-last-required = This is your last second factor and your role requires one: add another key or set up the app first.

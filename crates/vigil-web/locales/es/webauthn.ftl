@@ -1,0 +1,30 @@
+## Vigil — llaves de seguridad (WebAuthn) como segundo factor (español). Cada mensaje
+## debe existir también en en/webauthn.ftl.
+webauthn-title = Llaves de seguridad
+webauthn-intro = Una llave de seguridad (una llave FIDO2 como una YubiKey, o una clave de acceso en su teléfono u ordenador) puede ser su segundo factor en lugar de los códigos de la aplicación, o además de ellos.
+webauthn-manage = Gestionar sus llaves de seguridad
+webauthn-needs-js = Las llaves de seguridad necesitan JavaScript en su navegador. Sin él, use los códigos de su aplicación de autenticación o un código de recuperación.
+webauthn-your-keys = Sus llaves
+webauthn-none = Todavía no tiene ninguna llave de seguridad.
+webauthn-added-on = añadida el { $value }
+webauthn-used-on = último uso { $value }
+webauthn-remove = Quitar esta llave
+webauthn-add = Añadir una llave de seguridad
+webauthn-name = Nombre de la llave
+webauthn-name-hint = Para distinguir sus llaves, por ejemplo «Llave azul» u «Portátil de la oficina».
+webauthn-off = Las llaves de seguridad no están disponibles en este servidor: la administración debe configurar su dirección pública (--public-url).
+webauthn-touch = Pulse el botón de abajo y luego toque o desbloquee su llave «{ $value }» cuando el navegador lo pida.
+webauthn-use-key = Usar mi llave de seguridad
+webauthn-failed = La llave de seguridad no respondió, o el navegador lo rechazó. Inténtelo de nuevo, o use un código.
+webauthn-cancel = Cancelar
+webauthn-added = Llave de seguridad añadida.
+webauthn-removed = Llave de seguridad quitada.
+webauthn-login-title = O use su llave de seguridad
+err-key-name-empty = Dé un nombre a la llave.
+err-key-name-long = El nombre es demasiado largo (como máximo 60 caracteres, sin caracteres de control).
+err-key-name-taken = Ya tiene una llave con este nombre.
+err-key-too-many = Ya tiene tantas llaves como admite una cuenta (10). Quite una primero.
+err-key-registered = Esta llave ya está registrada.
+err-key-ceremony = El registro tardó demasiado o ya fue respondido. Empiece de nuevo.
+err-key-refused = La respuesta de la llave no fue aceptada. Empiece de nuevo.
+err-key-last-required = Es su último segundo factor y su función lo exige: añada otra llave o configure primero la aplicación.
