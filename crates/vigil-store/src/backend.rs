@@ -255,6 +255,8 @@ migrations!(
     "0005_evidence",
     "0006_field_encryption",
     "0007_webauthn",
+    "0008_statistics",
+    "0011_cases",
 );
 
 /// Split a migration script into statements. Statements end with `;` at the end of a

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod backend;
 pub mod bulk;
+pub mod cases;
 pub mod cipher;
 pub mod compartments;
 pub mod evidence;

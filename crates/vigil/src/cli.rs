@@ -109,7 +109,7 @@ enum Command {
     },
     /// Counts of incidents, violations or victims, grouped and filtered, or rates
     /// (see docs/methodology.md).
-    Stats(crate::stats::StatsArgs),
+    Stats(Box<crate::stats::StatsArgs>),
     /// Indicators: `vigil indicator sdg-16-10-1 --from 2024-01`.
     Indicator {
         #[command(subcommand)]
@@ -508,7 +508,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User { command } => user_command(command).await,
         Command::Audit { command } => audit_command(command).await,
-        Command::Stats(args) => crate::stats::stats(args).await,
+        Command::Stats(args) => crate::stats::stats(*args).await,
         Command::Indicator { command } => crate::stats::indicator(command).await,
         Command::Key { command } => crate::rotate::command(command).await,
         Command::Compartment { command } => crate::compartments::command(command).await,

@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod audit;
+mod cases;
 mod compartments;
 pub mod evidence;
 mod groups;
@@ -45,6 +46,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(persons::routes())
         .merge(groups::routes())
         .merge(admin::routes())
+        .merge(cases::routes())
         .merge(audit::routes())
         .merge(compartments::routes())
         .merge(account::routes())

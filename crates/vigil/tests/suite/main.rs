@@ -6,6 +6,7 @@ mod api_schema;
 mod audit;
 mod auth;
 mod backup;
+mod cases;
 mod browser;
 mod cli;
 mod compartments;

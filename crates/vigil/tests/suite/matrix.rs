@@ -119,6 +119,22 @@ const PAGE_RULES: &[PageRule] = &[
     ("GET", "/groups/{id}/history", "/groups/{group}/history", Rule::Can(Permission::Read), Allowed::Page),
     // Vocabularies: everyone reads them, administrators change them.
     ("GET", "/vocabularies", "/vocabularies", Rule::Can(Permission::Read), Allowed::Page),
+    // Protection cases: administrators and protection officers.
+    ("GET", "/cases", "/cases", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("GET", "/cases/risk", "/cases/risk", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("GET", "/cases/actions/mine", "/cases/actions/mine", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("GET", "/cases/actions/overdue", "/cases/actions/overdue", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("GET", "/cases/actions/{id}/edit", "/cases/actions/{action}/edit", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/cases/actions/{id}/edit", "/cases/actions/{action}/edit", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("GET", "/cases/new", "/cases/new", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/cases/new", "/cases/new", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("GET", "/cases/{id}", "/cases/{case}", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("GET", "/cases/{id}/edit", "/cases/{case}/edit", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/cases/{id}/edit", "/cases/{case}/edit", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("GET", "/cases/{id}/history", "/cases/{case}/history", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/cases/{id}/assessments", "/cases/{case}/assessments", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/cases/{id}/actions", "/cases/{case}/actions", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/cases/{id}/incidents", "/cases/{case}/incidents", Rule::Can(Permission::ManageCases), Allowed::Page),
     ("POST", "/vocabularies/{kind}/terms", "/vocabularies/{kind}/terms", Rule::Can(Permission::Administer), Allowed::Page),
     ("POST", "/vocabularies/{kind}/terms/{code}/delete", "/vocabularies/{kind}/terms/{code}/delete", Rule::Can(Permission::Administer), Allowed::Page),
     // Statistics: counts only, for every reader (over what each may count).
@@ -211,6 +227,17 @@ const API_RULES: &[ApiRuleRow] = &[
     ("GET", "/api/v1/countries", "/api/v1/countries", ApiRule::Can(Permission::Read)),
     ("GET", "/api/v1/statistics", "/api/v1/statistics?by=year", ApiRule::Can(Permission::Read)),
     ("GET", "/api/v1/statistics.csv", "/api/v1/statistics.csv?by=country", ApiRule::Can(Permission::Read)),
+    ("GET", "/api/v1/cases", "/api/v1/cases?order=risk", ApiRule::Can(Permission::ManageCases)),
+    ("POST", "/api/v1/cases", "/api/v1/cases", ApiRule::Can(Permission::ManageCases)),
+    ("GET", "/api/v1/cases/actions/mine", "/api/v1/cases/actions/mine", ApiRule::Can(Permission::ManageCases)),
+    ("GET", "/api/v1/cases/actions/overdue", "/api/v1/cases/actions/overdue", ApiRule::Can(Permission::ManageCases)),
+    ("PUT", "/api/v1/cases/actions/{id}", "/api/v1/cases/actions/{action}", ApiRule::Can(Permission::ManageCases)),
+    ("GET", "/api/v1/cases/{id}", "/api/v1/cases/{case}", ApiRule::Can(Permission::ManageCases)),
+    ("PUT", "/api/v1/cases/{id}", "/api/v1/cases/{case}", ApiRule::Can(Permission::ManageCases)),
+    ("POST", "/api/v1/cases/{id}/assessments", "/api/v1/cases/{case}/assessments", ApiRule::Can(Permission::ManageCases)),
+    ("POST", "/api/v1/cases/{id}/actions", "/api/v1/cases/{case}/actions", ApiRule::Can(Permission::ManageCases)),
+    ("PUT", "/api/v1/cases/{id}/incidents/{incident}", "/api/v1/cases/{case}/incidents/{incident}", ApiRule::Can(Permission::ManageCases)),
+    ("DELETE", "/api/v1/cases/{id}/incidents/{incident}", "/api/v1/cases/{case}/incidents/{incident}", ApiRule::Can(Permission::ManageCases)),
     ("GET", "/api/v1/statistics/rates", "/api/v1/statistics/rates", ApiRule::Can(Permission::Read)),
     ("GET", "/api/v1/indicators/sdg-16-10-1", "/api/v1/indicators/sdg-16-10-1?from=2024-01", ApiRule::Can(Permission::Read)),
     ("GET", "/api/v1/indicators/sdg-16-10-1.csv", "/api/v1/indicators/sdg-16-10-1.csv", ApiRule::Can(Permission::Read)),
@@ -235,14 +262,14 @@ fn callers() -> Vec<(Option<Role>, bool)> {
 /// Routes about one of the fixtures' records: for a non-member of its compartment the
 /// record does not exist (404), whatever the role.
 fn about_a_record(template: &str) -> bool {
-    ["{incident}", "{person}", "{group}", "{evidence}"]
+    ["{incident}", "{person}", "{group}", "{evidence}", "{case}", "{action}"]
         .iter()
         .any(|p| template.contains(p))
 }
 
 /// Text of the fixtures' records that no non-member may see on any page or in any
 /// API answer (titles and names, not only sensitive fields).
-const RECORD_TEXT: [&str; 3] = [
+const RECORD_TEXT: [&str; 4] = [
     "Indigenous guard killed near Toribío",
     "Guardia Indígena Toribío",
     "testimony.txt",
@@ -250,6 +277,7 @@ const RECORD_TEXT: [&str; 3] = [
 
 fn assert_nothing_of_the_records(at: &str, body: &str) {
     for t in RECORD_TEXT {
+    "Matrix case",
         assert!(!body.contains(t), "{at}: a non-member sees {t:?}");
     }
 }
@@ -463,6 +491,20 @@ impl Fixtures {
         values.insert("{group}", s.group.id.to_string());
         values.insert("{user}", other.id.to_string());
         values.insert("{kind}", "source_type".to_owned());
+        // A protection case about the seeded person, with one action (issue 6).
+        let po = vigil_store::Access::new(store.clone(), db.actor(Role::ProtectionOfficer).await);
+        let case = po
+            .create_case(&vigil_domain::case::CaseInput {
+                title: "Matrix case".into(),
+                subject_code: s.person.code.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let action = po
+            .add_action(case, &vigil_domain::case::ActionInput { kind: "medical".into(), ..Default::default() })
+            .await
+            .unwrap();
         values.insert("{code}", "matrix_term_that_does_not_exist".to_owned());
         // Not the caller's: the handler must refuse without a 403 hint, or as 404.
         values.insert("{session}", "0000000000000000".to_owned());
@@ -474,6 +516,8 @@ impl Fixtures {
             .store
             .create_compartment("Elsewhere", None)
             .await
+        values.insert("{case}", case.to_string());
+        values.insert("{action}", action.to_string());
             .unwrap();
         Fixtures {
             app: vigil_web::router(store, WebConfig::default()),
@@ -737,6 +781,8 @@ fn api_body(method: &str, route: &str, fx: &Fixtures) -> (String, String) {
         _ => json!({}),
     };
     ("application/json".to_owned(), json.to_string())
+        ("PUT", "/api/v1/cases/{id}") => json!({"version": 999, "case": {}}),
+        ("PUT", "/api/v1/cases/actions/{id}") => json!({"version": 999, "action": {}}),
 }
 
 async fn api_call(
