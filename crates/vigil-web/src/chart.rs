@@ -110,7 +110,8 @@ pub fn lines(title: &str, xs: &[String], series: &[(String, Vec<i64>)]) -> Strin
             .max()
             .unwrap_or(0),
     );
-    let (left, right, top, plot_h) = (34.0, 10.0, 10.0, 150.0);
+    // Room on the left for five-digit axis values.
+    let (left, right, top, plot_h) = (46.0, 10.0, 10.0, 150.0);
     let legend_rows = if series.len() > 1 { series.len() } else { 0 };
     let h = top + plot_h + 24.0 + 18.0 * legend_rows as f64;
     let plot_w = WIDTH - left - right;

@@ -97,6 +97,8 @@ struct StatsPage {
     errors: Vec<String>,
     r: Option<Results>,
     csv: String,
+    /// Any filter set (the filter panel opens).
+    filtered: bool,
 }
 
 fn field_errors(t: &I18n, e: &FieldErrors) -> Vec<String> {
@@ -287,6 +289,12 @@ async fn show(ctx: Ctx, Query(p): Query<StatsParams>) -> Response {
             errors,
             r: results,
             csv: p.to_query(),
+            filtered: StatsParams {
+                measure: String::new(),
+                by: String::new(),
+                by2: String::new(),
+                ..p.clone()
+            } != StatsParams::default(),
             l: Layout::of(&ctx, "statistics"),
             p,
         };
