@@ -45,6 +45,14 @@ const LOOKUP: usize = 500;
 /// index pages of a large import stay in memory. Set back before commit.
 const BULK_CACHE_KIB: i64 = -262_144;
 const DEFAULT_CACHE_KIB: i64 = -2_000;
+/// Tables whose secondary (non-unique) indexes an import into a database without
+/// incidents drops at the start and builds again before commit (SQLite): one sort
+/// per index instead of a random insert per row. Unique indexes stay, so every
+/// constraint is checked as rows arrive, and so do the ones the import looks rows up
+/// with (external ids, the versions' key). DDL is transactional in SQLite: a failed
+/// import rolls the drop back with the rows.
+const DEFERRED_INDEX_TABLES: &str =
+    "'incidents', 'violations', 'perpetrators', 'sources', 'person_characteristics', 'person_sectors'";
 
 /// A person this import knows: found by external id or created by it.
 #[derive(Clone)]
@@ -68,11 +76,18 @@ pub struct BulkImport {
     may_override: bool,
     may_add_terms: bool,
     terms: Vec<Term>,
-    persons: HashMap<String, KnownPerson>,
+    /// External id → person id, for the persons this import has met.
+    persons: HashMap<String, Id>,
+    /// Every person this import has met or created, by id (kept as the import goes,
+    /// not rebuilt per chunk: a million rows meet a million persons).
+    known: HashMap<Id, KnownPerson>,
     counts: ImportCounts,
     rows: usize,
     now: String,
     year: i32,
+    /// `CREATE INDEX` statements of the indexes dropped at the start, run by
+    /// [`BulkImport::finish`] (SQLite, empty database; see [`DEFERRED_INDEX_TABLES`]).
+    deferred_indexes: Vec<String>,
 }
 
 /// Put a row marker before a row's field errors (`rows[3]` or `rows[3].victim`, key
@@ -117,9 +132,35 @@ impl BulkImport {
     ) -> Result<BulkImport> {
         let mut tx = store.begin().await?;
         let compartment = store.target_compartment(&mut tx).await?;
+        let mut deferred_indexes = Vec::new();
         if store.dialect() == Dialect::Sqlite {
             tx.execute(&format!("PRAGMA cache_size = {BULK_CACHE_KIB}"), &[])
                 .await?;
+            let empty = tx
+                .query("SELECT NOT EXISTS (SELECT 1 FROM incidents)", &[])
+                .await?
+                .first()
+                .is_some_and(|r| r.int(0) == 1);
+            if empty {
+                let found = tx
+                    .query(
+                        &format!(
+                            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+                             AND upper(sql) NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({DEFERRED_INDEX_TABLES})
+                             ORDER BY name"
+                        ),
+                        &[],
+                    )
+                    .await?;
+                for r in found {
+                    tx.execute(
+                        &format!("DROP INDEX \"{}\"", r.text(0).replace('"', "\"\"")),
+                        &[],
+                    )
+                    .await?;
+                    deferred_indexes.push(r.text(1));
+                }
+            }
         }
         let now = store.now_text();
         let year = chrono::Datelike::year(&store.clock.now());
@@ -135,10 +176,12 @@ impl BulkImport {
             may_add_terms,
             terms: Vec::new(),
             persons: HashMap::new(),
+            known: HashMap::new(),
             counts: ImportCounts::default(),
             rows: 0,
             now,
             year,
+            deferred_indexes,
         })
     }
 
@@ -196,6 +239,9 @@ impl BulkImport {
             .with("compartment_id", self.compartment);
         for (k, v) in detail {
             e = e.with(&k, v);
+        }
+        for sql in std::mem::take(&mut self.deferred_indexes) {
+            self.tx.execute(&sql, &[]).await?;
         }
         if self.store.dialect() == Dialect::Sqlite {
             self.tx
@@ -264,10 +310,12 @@ impl BulkImport {
             for r in self.tx.query(&sql, &args).await? {
                 if r.int(5) == 1 {
                     let legal_name = self.store.unseal(LEGAL_NAME, r.text(4))?;
-                    self.persons.insert(
-                        r.text(1),
+                    let id = r.int(0);
+                    self.persons.insert(r.text(1), id);
+                    self.known.insert(
+                        id,
                         KnownPerson {
-                            id: r.int(0),
+                            id,
                             compartment: r.int(2),
                             code: r.text(3),
                             legal_name,
@@ -310,7 +358,7 @@ impl BulkImport {
             let mut ids = Vec::with_capacity(row.len());
             for s in row {
                 let id = match s {
-                    Ok(ext) => self.persons.get(&ext).map(|k| k.id),
+                    Ok(ext) => self.persons.get(&ext).copied(),
                     Err(n) => created.get(n).map(|k| k.id),
                 };
                 ids.push(id.ok_or(StoreError::NotFound)?);
@@ -413,8 +461,9 @@ impl BulkImport {
                 legal_name: p.legal_name.clone(),
             };
             if !p.external_id.is_empty() {
-                self.persons.insert(p.external_id.clone(), known.clone());
+                self.persons.insert(p.external_id.clone(), id);
             }
+            self.known.insert(id, known.clone());
             out.push(known);
         }
         let mut cols = vec![
@@ -578,8 +627,7 @@ impl BulkImport {
         let n_violations: usize = create.iter().map(|(_, c)| c.violations.len()).sum();
         let vids = self.alloc_ids("violations", n_violations).await?;
         let mut vids = vids.into_iter();
-        let by_id: HashMap<Id, KnownPerson> =
-            self.persons.values().map(|k| (k.id, k.clone())).collect();
+        let by_id = &self.known;
         let mut incidents = Vec::new();
         let mut violations = Vec::new();
         let mut perpetrators = Vec::new();

@@ -719,6 +719,23 @@ mod bulk {
         }
     }
 
+    /// Every index of the database, with its definition: the SQLite bulk path drops
+    /// secondary indexes into an empty database and must leave them as they were.
+    async fn indexes(db: &TestDb) -> Vec<String> {
+        let sql = if db.postgres_url().is_some() {
+            "SELECT indexname || ': ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1"
+        } else {
+            "SELECT name || ': ' || coalesce(sql, '') FROM sqlite_master WHERE type = 'index' ORDER BY 1"
+        };
+        let rows = db.store.backend().query(sql, &[]).await.unwrap();
+        let out: Vec<String> = rows.iter().map(|r| r.text(0)).collect();
+        assert!(
+            out.iter().any(|l| l.starts_with("violations_type")),
+            "{out:?}"
+        );
+        out
+    }
+
     struct Files {
         _dir: tempfile::TempDir,
         mapping: PathBuf,
@@ -860,6 +877,7 @@ mod bulk {
         );
         let files = demo_files(&bulk, 240).await;
         let words = search_words(&files);
+        let schema = indexes(&db).await;
 
         let a = import::run(&bulk, &files.options()).await.unwrap();
         let b = import::run_per_row(&per_row, &files.options())
@@ -867,6 +885,8 @@ mod bulk {
             .unwrap();
         clean(&a);
         clean(&b);
+        assert_eq!(indexes(&db).await, schema, "indexes built again");
+        assert_eq!(indexes(&other).await, schema);
         assert_eq!(a.counts, b.counts);
         assert_eq!(a.counts.unwrap().created, 240);
         let seen = observed(&db, &bulk, &words).await;
@@ -984,8 +1004,10 @@ mod bulk {
             .await
             .unwrap();
         let before = db.counts().await;
+        let schema = indexes(&db).await;
 
         let r = import::run(&admin, &files.options()).await.unwrap();
+        assert_eq!(indexes(&db).await, schema, "dropped indexes come back");
         assert_eq!(r.rejected.len(), 1, "{r}");
         assert_eq!(r.rejected[0].line, k as u64 + 2, "{r}");
         assert!(r.rejected[0].reason.contains(&victim), "{r}");
