@@ -257,6 +257,7 @@ migrations!(
     "0007_webauthn",
     "0008_statistics",
     "0011_cases",
+    "0012_list_order",
 );
 
 /// Split a migration script into statements. Statements end with `;` at the end of a
