@@ -88,6 +88,8 @@ pub struct BulkImport {
     /// `CREATE INDEX` statements of the indexes dropped at the start, run by
     /// [`BulkImport::finish`] (SQLite, empty database; see [`DEFERRED_INDEX_TABLES`]).
     deferred_indexes: Vec<String>,
+    /// SQL text of the multi-row inserts, by table and rows (see `insert`).
+    statements: HashMap<(String, usize), String>,
 }
 
 /// Put a row marker before a row's field errors (`rows[3]` or `rows[3].victim`, key
@@ -182,6 +184,7 @@ impl BulkImport {
             now,
             year,
             deferred_indexes,
+            statements: HashMap::new(),
         })
     }
 
@@ -879,6 +882,12 @@ impl BulkImport {
 
     /// Insert `values` (row after row, `cols.len()` each) with multi-row statements.
     /// `templates` wraps each placeholder (`{}`), e.g. in `to_tsvector`.
+    ///
+    /// Statements come in a few fixed sizes ([`batch_sizes`]) so that the engines'
+    /// prepared-statement caches (sqlx keeps them by SQL text) hold them all: a
+    /// statement of an odd size each chunk would be parsed and planned again every
+    /// time, and a 30,000-parameter statement costs much to parse. Their SQL text is
+    /// built once per import.
     async fn insert(
         &mut self,
         table: &str,
@@ -892,34 +901,65 @@ impl BulkImport {
         }
         let dialect = self.store.dialect();
         let per = (MAX_PARAMS / width).clamp(1, MAX_ROWS);
-        let head = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
-        for chunk in values.chunks(per * width) {
-            let rows = chunk.len() / width;
-            let mut sql = String::with_capacity(head.len() + rows * width * 8);
-            sql.push_str(&head);
-            let mut n = 0;
-            for r in 0..rows {
-                if r > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                for (c, t) in templates.iter().enumerate() {
-                    if c > 0 {
-                        sql.push(',');
-                    }
-                    n += 1;
-                    let p = match dialect {
-                        Dialect::Sqlite => "?".to_owned(),
-                        Dialect::Postgres => format!("${n}"),
-                    };
-                    sql.push_str(&t.replace("{}", &p));
-                }
-                sql.push(')');
+        let mut rest: &[Val] = &values;
+        while !rest.is_empty() {
+            let left = rest.len() / width;
+            let rows = batch_sizes(per)
+                .into_iter()
+                .find(|&n| n <= left)
+                .unwrap_or(1);
+            let (now, next) = rest.split_at((rows * width).min(rest.len()));
+            let key = (table.to_owned(), rows);
+            if !self.statements.contains_key(&key) {
+                let sql = insert_sql(dialect, table, cols, templates, rows);
+                self.statements.insert(key.clone(), sql);
             }
-            self.tx.execute(&sql, chunk).await?;
+            let sql = self.statements.get(&key).map(String::as_str).unwrap_or("");
+            self.tx.execute(sql, now).await?;
+            rest = next;
         }
         Ok(())
     }
+}
+
+/// The statement sizes (rows) `insert` uses, largest first: `per`, then smaller
+/// fixed sizes for the remainder of a chunk.
+fn batch_sizes(per: usize) -> Vec<usize> {
+    std::iter::once(per)
+        .chain([512, 64, 8, 1].into_iter().filter(|&n| n < per))
+        .collect()
+}
+
+/// `INSERT INTO table (cols) VALUES (…), (…)` for `rows` rows.
+fn insert_sql(
+    dialect: Dialect,
+    table: &str,
+    cols: &[&str],
+    templates: &[&str],
+    rows: usize,
+) -> String {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
+    sql.reserve(rows * templates.len() * 8);
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for (c, t) in templates.iter().enumerate() {
+            if c > 0 {
+                sql.push(',');
+            }
+            n += 1;
+            let p = match dialect {
+                Dialect::Sqlite => "?".to_owned(),
+                Dialect::Postgres => format!("${n}"),
+            };
+            sql.push_str(&t.replace("{}", &p));
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 /// `$first, $first+1, …` (PostgreSQL) or `?, ?, …` (SQLite), `n` of them.
