@@ -1108,7 +1108,14 @@ impl Store {
     /// Does the user have a confirmed second factor (TOTP or a security key)?
     pub async fn has_two_factor(&self, user_id: Id) -> Result<bool> {
         Ok(self.two_factor(user_id).await?.is_some()
-            || !self.db.query("SELECT 1 FROM webauthn_credentials WHERE user_id = $1", &[user_id.into()]).await?.is_empty())
+            || !self
+                .db
+                .query(
+                    "SELECT 1 FROM webauthn_credentials WHERE user_id = $1",
+                    &[user_id.into()],
+                )
+                .await?
+                .is_empty())
     }
 
     /// The user's confirmed second factor, if any.

@@ -948,7 +948,11 @@ impl Store {
     // ------------------------------------------------------------ incidents
 
     /// Check that every person and group an incident refers to exists.
-    pub(crate) async fn check_parties(&self, tx: &mut Box<dyn Tx>, inc: &ValidIncident) -> Result<()> {
+    pub(crate) async fn check_parties(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        inc: &ValidIncident,
+    ) -> Result<()> {
         let mut e = FieldErrors::default();
         for (i, v) in inc.violations.iter().enumerate() {
             let (table, id) = match v.victim {
@@ -1805,7 +1809,11 @@ fn external_id_taken(e: crate::BackendError, external_id: &str) -> StoreError {
     match e {
         crate::BackendError::Unique => {
             let mut fe = FieldErrors::default();
-            fe.add("external_id", "err-external-id-taken", Some(external_id.to_owned()));
+            fe.add(
+                "external_id",
+                "err-external-id-taken",
+                Some(external_id.to_owned()),
+            );
             StoreError::Invalid(fe)
         }
         other => other.into(),

@@ -38,8 +38,7 @@ fn is_public(path: &str) -> bool {
     matches!(
         path,
         "/login" | "/login/2fa" | "/login/2fa/key" | "/healthz" | "/favicon.ico"
-    )
-        || path.starts_with("/static/")
+    ) || path.starts_with("/static/")
 }
 
 /// Paths open to a session that must enrol a second factor before anything else.

@@ -1088,10 +1088,16 @@ async fn demo_data_includes_protection_cases() {
     assert_eq!(by_risk[0].trend(), Some(Trend::Rising));
     assert_eq!(by_risk[1].trend(), Some(Trend::Falling));
     let file = admin.case_file(by_risk[0].id).await.unwrap();
-    assert!(!file.incidents.is_empty(), "the defender's incidents are linked");
+    assert!(
+        !file.incidents.is_empty(),
+        "the defender's incidents are linked"
+    );
     let overdue = admin.overdue_actions().await.unwrap();
     assert_eq!(overdue.len(), 1);
     assert_eq!(overdue[0].kind, ActionKind::EmergencyGrant);
-    assert_eq!(overdue[0].cost.map(|m| m.to_string()), Some("1500.00 USD".into()));
+    assert_eq!(
+        overdue[0].cost.map(|m| m.to_string()),
+        Some("1500.00 USD".into())
+    );
     assert_eq!(admin.my_actions().await.unwrap().len(), 5);
 }

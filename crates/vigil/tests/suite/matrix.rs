@@ -262,9 +262,16 @@ fn callers() -> Vec<(Option<Role>, bool)> {
 /// Routes about one of the fixtures' records: for a non-member of its compartment the
 /// record does not exist (404), whatever the role.
 fn about_a_record(template: &str) -> bool {
-    ["{incident}", "{person}", "{group}", "{evidence}", "{case}", "{action}"]
-        .iter()
-        .any(|p| template.contains(p))
+    [
+        "{incident}",
+        "{person}",
+        "{group}",
+        "{evidence}",
+        "{case}",
+        "{action}",
+    ]
+    .iter()
+    .any(|p| template.contains(p))
 }
 
 /// Text of the fixtures' records that no non-member may see on any page or in any
@@ -496,7 +503,13 @@ impl Fixtures {
             .await
             .unwrap();
         let action = po
-            .add_action(case, &vigil_domain::case::ActionInput { kind: "medical".into(), ..Default::default() })
+            .add_action(
+                case,
+                &vigil_domain::case::ActionInput {
+                    kind: "medical".into(),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         let mut values = HashMap::new();

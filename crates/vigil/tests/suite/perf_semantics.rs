@@ -201,25 +201,41 @@ async fn searches_and_lists_count_up_to_a_cap_and_keep_their_limits(db: TestDb) 
     assert_eq!(p2.items.len(), PAGE_SIZE as usize);
     assert!(p2.items[0].id < ids[PAGE_SIZE as usize - 1]);
     // Further on, the cap moves with the page: past it the count is exact again.
-    assert!(!p2.total_capped, "page 2 counts up to {}", 2 * PAGE_SIZE + TOTAL_CAP);
+    assert!(
+        !p2.total_capped,
+        "page 2 counts up to {}",
+        2 * PAGE_SIZE + TOTAL_CAP
+    );
     assert_eq!(p2.total, n);
 
     // A narrower search is counted exactly.
-    let p = viewer.incidents(&search("lantern harbour", None)).await.unwrap();
+    let p = viewer
+        .incidents(&search("lantern harbour", None))
+        .await
+        .unwrap();
     assert!(!p.total_capped);
     assert_eq!(p.total, n / 10);
     assert!(p.items.iter().all(|i| i.title.contains("harbour")));
 
     // Sensitive text: the documenter finds the narrative's word, the viewer never does.
-    let p = documenter.incidents(&search("whisperword", None)).await.unwrap();
+    let p = documenter
+        .incidents(&search("whisperword", None))
+        .await
+        .unwrap();
     assert!(p.total_capped && p.items.len() == PAGE_SIZE as usize);
-    let p = viewer.incidents(&search("whisperword", None)).await.unwrap();
+    let p = viewer
+        .incidents(&search("whisperword", None))
+        .await
+        .unwrap();
     assert_eq!((p.total, p.items.len(), p.total_capped), (0, 0, false));
 
     // Another compartment's reader finds nothing, capped or not.
     let outsider = db.user(Role::Documenter).await;
     let admin_store = &db.store;
-    let secret = admin_store.create_compartment("Elsewhere", None).await.unwrap();
+    let secret = admin_store
+        .create_compartment("Elsewhere", None)
+        .await
+        .unwrap();
     admin_store
         .set_membership(secret, outsider.id, Some(vigil_store::Level::Full), None)
         .await

@@ -748,10 +748,7 @@ mod cli {
         // Bad options name what is wrong and change nothing.
         let (ok, out) = vigil(&[&["stats"], &db[..], &["--by", "colour"]].concat());
         assert!(!ok);
-        assert!(
-            out.contains("--by: Unknown value “colour”"),
-            "{out}"
-        );
+        assert!(out.contains("--by: Unknown value “colour”"), "{out}");
         let (ok, out) = vigil(
             &[
                 &["stats"],
