@@ -73,6 +73,22 @@ impl Labels {
     pub fn entry(&self, e: &TimelineEntry) -> String {
         self.t.code("timeline", &e.kind)
     }
+    /// The entry's label in words: `vigil_domain::case::timeline` gives a level code
+    /// for an assessment and `kind (status)` codes for an action (the API keeps codes).
+    pub fn entry_label(&self, e: &TimelineEntry) -> String {
+        match e.kind.as_str() {
+            "assessment" => self.t.code("risk", &e.label),
+            "action" => match e.label.strip_suffix(')').and_then(|l| l.split_once(" (")) {
+                Some((kind, status)) => format!(
+                    "{} ({})",
+                    self.t.code("action-kind", kind),
+                    self.t.code("action-status", status).to_lowercase()
+                ),
+                None => e.label.clone(),
+            },
+            _ => e.label.clone(),
+        }
+    }
     pub fn subject_link(&self, c: &Case) -> String {
         match c.subject {
             VictimRef::Person(id) => format!("/persons/{id}"),

@@ -852,6 +852,10 @@ async fn a_protection_officer_works_a_case_through_the_forms() {
     assert_eq!(planned.status, StatusCode::SEE_OTHER);
     let mine = b.get("/cases/actions/mine").await.body;
     assert!(mine.contains("Legal aid") && mine.contains("overdue"));
+    // The timeline speaks words, not codes.
+    let page = b.get(&format!("/cases/{id}")).await.body;
+    assert!(page.contains("Risk assessed: High") && page.contains("Action: Legal aid (planned)"));
+    assert!(!page.contains("legal_aid (planned)"));
     let action_id = po.my_actions().await.unwrap()[0].id;
     let edit = format!("/cases/actions/{action_id}/edit");
     let done = b
