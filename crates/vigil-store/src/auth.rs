@@ -1010,18 +1010,37 @@ impl Store {
             .with("method", if totp { "totp" } else { "recovery_code" })
             .ip(from.map(|a| a.to_string()).as_deref());
         self.audit(&entry).await?;
+        if !ok {
+            tracing::debug!(user = user.id, "second factor refused");
+        }
+        self.settle_second_factor(ok, user, attempts, &h, &account, address.as_deref())
+            .await
+    }
+
+    /// What a checked and audited second-factor attempt (TOTP, recovery code or
+    /// security key) leads to: signed in (challenge spent, failures cleared), or a
+    /// failure counted against the account and the address and the challenge retried
+    /// until its attempts run out.
+    pub(crate) async fn settle_second_factor(
+        &self,
+        ok: bool,
+        user: User,
+        attempts: i64,
+        h: &str,
+        account: &str,
+        address: Option<&str>,
+    ) -> Result<SecondFactorOutcome> {
         if ok {
-            self.drop_challenge(&h).await?;
-            self.clear_failures(&account).await?;
+            self.drop_challenge(h).await?;
+            self.clear_failures(account).await?;
             return Ok(SecondFactorOutcome::SignedIn(user));
         }
-        tracing::debug!(user = user.id, "second factor refused");
-        self.record_failure(&account, ACCOUNT_FREE_FAILURES).await?;
-        if let Some(a) = &address {
+        self.record_failure(account, ACCOUNT_FREE_FAILURES).await?;
+        if let Some(a) = address {
             self.record_failure(a, ADDRESS_FREE_FAILURES).await?;
         }
         if attempts + 1 >= CHALLENGE_ATTEMPTS {
-            self.drop_challenge(&h).await?;
+            self.drop_challenge(h).await?;
             return Ok(SecondFactorOutcome::Expired);
         }
         let mut tx = self.db.begin().await?;

@@ -22,10 +22,7 @@ use zeroize::Zeroizing;
 use vigil_domain::model::Id;
 use vigil_domain::validate::FieldErrors;
 
-use super::{
-    account_key, address_key, time_text, token_hash, SecondFactorOutcome, ACCOUNT_FREE_FAILURES,
-    ADDRESS_FREE_FAILURES, CHALLENGE_ATTEMPTS,
-};
+use super::{account_key, address_key, time_text, token_hash, SecondFactorOutcome};
 use crate::audit::{Action, AuditEntry};
 use crate::{parse_time, Access, Actor, BackendError, Result, Store, StoreError};
 
@@ -360,28 +357,11 @@ impl Store {
         };
         self.audit_in(&mut tx, &entry).await?;
         tx.commit().await?;
-        if ok {
-            self.drop_challenge(&h).await?;
-            self.clear_failures(&account).await?;
-            return Ok(SecondFactorOutcome::SignedIn(user));
+        if !ok {
+            tracing::debug!(user = user.id, reason = refusal, "security key refused");
         }
-        tracing::debug!(user = user.id, reason = refusal, "security key refused");
-        self.record_failure(&account, ACCOUNT_FREE_FAILURES).await?;
-        if let Some(a) = &address {
-            self.record_failure(a, ADDRESS_FREE_FAILURES).await?;
-        }
-        if attempts + 1 >= CHALLENGE_ATTEMPTS {
-            self.drop_challenge(&h).await?;
-            return Ok(SecondFactorOutcome::Expired);
-        }
-        let mut tx = self.db.begin().await?;
-        tx.execute(
-            "UPDATE login_challenges SET attempts = attempts + 1 WHERE token_hash = $1",
-            &[h.into()],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(SecondFactorOutcome::Retry)
+        self.settle_second_factor(ok, user, attempts, &h, &account, address.as_deref())
+            .await
     }
 }
 
