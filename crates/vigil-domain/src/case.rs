@@ -596,8 +596,10 @@ pub struct TimelineEntry {
     pub kind: String,
     /// The record's id (the case's own for `opened`).
     pub id: Id,
-    /// A level, an action type and status, or an incident title.
+    /// A risk level code, an action type code, an incident title, or the case title.
     pub label: String,
+    /// An action's status code (other entries: none).
+    pub status: Option<String>,
 }
 
 /// Merge a case's records into one list, oldest first (ties: opened, incidents,
@@ -613,24 +615,28 @@ pub fn timeline(
         kind: "opened".into(),
         id: case.id,
         label: case.title.clone(),
+        status: None,
     }];
     out.extend(incidents.iter().map(|(id, title, date)| TimelineEntry {
         date: *date,
         kind: "incident".into(),
         id: *id,
         label: title.clone(),
+        status: None,
     }));
     out.extend(assessments.iter().map(|a| TimelineEntry {
         date: a.assessed_on,
         kind: "assessment".into(),
         id: a.id,
         label: a.level.code().into(),
+        status: None,
     }));
     out.extend(actions.iter().map(|a| TimelineEntry {
         date: a.due_on.unwrap_or_else(|| a.created_at.date_naive()),
         kind: "action".into(),
         id: a.id,
-        label: format!("{} ({})", a.kind.code(), a.status.code()),
+        label: a.kind.code().into(),
+        status: Some(a.status.code().into()),
     }));
     let order = |k: &str| match k {
         "opened" => 0,

@@ -73,19 +73,15 @@ impl Labels {
     pub fn entry(&self, e: &TimelineEntry) -> String {
         self.t.code("timeline", &e.kind)
     }
-    /// The entry's label in words: `vigil_domain::case::timeline` gives a level code
-    /// for an assessment and `kind (status)` codes for an action (the API keeps codes).
+    /// The entry's label in words (the API keeps the codes).
     pub fn entry_label(&self, e: &TimelineEntry) -> String {
-        match e.kind.as_str() {
-            "assessment" => self.t.code("risk", &e.label),
-            "action" => match e.label.strip_suffix(')').and_then(|l| l.split_once(" (")) {
-                Some((kind, status)) => format!(
-                    "{} ({})",
-                    self.t.code("action-kind", kind),
-                    self.t.code("action-status", status).to_lowercase()
-                ),
-                None => e.label.clone(),
-            },
+        match (e.kind.as_str(), &e.status) {
+            ("assessment", _) => self.t.code("risk", &e.label),
+            ("action", Some(status)) => format!(
+                "{} ({})",
+                self.t.code("action-kind", &e.label),
+                self.t.code("action-status", status).to_lowercase()
+            ),
             _ => e.label.clone(),
         }
     }
