@@ -121,7 +121,8 @@ const EXTRA_ALIASES: &[(&str, &str)] = &[
     ("cape verde", "CV"),
 ];
 
-/// Lower-case, strip accents and punctuation, collapse spaces, drop a leading "the".
+/// Lower-case, strip accents and punctuation, collapse spaces, drop "the" (but never
+/// the last word, so "the" alone and "gambia the" keep it).
 ///
 /// This is also the search fold (`vigil_store::records::fold`): both engines index and
 /// query its output, so it must remove every Latin diacritic itself. SQLite's FTS5
@@ -140,9 +141,18 @@ pub fn normalise_name(s: &str) -> String {
             out.push(' ');
         }
     }
-    let trimmed = out.trim_end();
-    let trimmed = trimmed.strip_prefix("the ").unwrap_or(trimmed);
-    trimmed.replace(" the ", " ")
+    // Every "the" but the last word goes ("the gambia", "congo the democratic …"),
+    // word by word so that "the the" cannot leave one behind and a second pass
+    // changes nothing.
+    let words: Vec<&str> = out.split_whitespace().collect();
+    let last = words.len().saturating_sub(1);
+    let kept: Vec<&str> = words
+        .iter()
+        .enumerate()
+        .filter(|&(i, w)| i == last || *w != "the")
+        .map(|(_, w)| *w)
+        .collect();
+    kept.join(" ")
 }
 
 fn is_combining_mark(c: char) -> bool {
@@ -348,6 +358,23 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(a2(input).as_deref(), Some(want), "{input}");
         }
+    }
+
+    #[test]
+    fn normalising_twice_changes_nothing() {
+        // Found by the `country` fuzz target: "the the" used to leave one "the".
+        for s in [
+            "\0\0w\0w\0|the\n|the\nCG\0CV",
+            "the the gambia",
+            "Gambia, The",
+            "the",
+        ] {
+            let once = normalise_name(s);
+            assert_eq!(normalise_name(&once), once, "{s:?}");
+        }
+        assert_eq!(normalise_name("The Gambia"), "gambia");
+        assert_eq!(normalise_name("Gambia, The"), "gambia the");
+        assert_eq!(normalise_name("the"), "the");
     }
 
     #[test]
