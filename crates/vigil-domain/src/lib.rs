@@ -12,6 +12,7 @@ pub mod case;
 pub mod clock;
 pub mod country;
 pub mod model;
+pub mod resolution;
 pub mod role;
 pub mod search;
 pub mod stats;

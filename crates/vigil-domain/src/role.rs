@@ -35,6 +35,9 @@ pub enum Permission {
     OverrideVerification,
     /// Open, read and run protection cases: risk assessments, actions, linked incidents.
     ManageCases,
+    /// Enter, edit and import UN resolutions, sponsors and roll-call votes (public
+    /// record, not compartmented; every change audited).
+    EditResolutions,
 }
 
 impl Role {
@@ -65,7 +68,7 @@ impl Role {
                 matches!(p, Read | ReadSensitive | Write | Export | ManageCases)
             }
             Role::Documenter => matches!(p, Read | ReadSensitive | Write | Export),
-            Role::Analyst => matches!(p, Read | Export),
+            Role::Analyst => matches!(p, Read | Export | EditResolutions),
             Role::Viewer => matches!(p, Read),
         }
     }

@@ -258,6 +258,7 @@ migrations!(
     "0008_statistics",
     "0011_cases",
     "0012_list_order",
+    "0017_resolutions",
 );
 
 /// Split a migration script into statements. Statements end with `;` at the end of a

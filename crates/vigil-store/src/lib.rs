@@ -18,6 +18,7 @@ pub mod evidence;
 mod lookup;
 pub mod postgres;
 pub mod records;
+pub mod resolutions;
 pub mod rekey;
 pub mod session_cache;
 pub mod snapshot;
