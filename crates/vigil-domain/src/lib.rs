@@ -11,7 +11,9 @@
 pub mod case;
 pub mod clock;
 pub mod country;
+pub mod disclosure;
 pub mod model;
+pub mod release;
 pub mod resolution;
 pub mod role;
 pub mod search;
