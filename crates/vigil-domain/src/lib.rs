@@ -18,6 +18,7 @@ pub mod resolution;
 pub mod role;
 pub mod search;
 pub mod stats;
+pub mod un_comm;
 pub mod validate;
 pub mod vocab;
 

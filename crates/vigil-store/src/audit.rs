@@ -115,10 +115,13 @@ pub enum Action {
     EvidenceDownload,
     /// The instance was re-keyed to a new master key (`vigil key rotate`).
     KeyRotate,
+    /// An export was refused because the person has not consented to it (a UN
+    /// communication for someone who did not consent to sharing with the UN).
+    ExportRefused,
 }
 
 impl Action {
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 37] = [
         Action::Login,
         Action::LoginFailed,
         Action::Read,
@@ -155,6 +158,7 @@ impl Action {
         Action::EvidenceView,
         Action::EvidenceDownload,
         Action::KeyRotate,
+        Action::ExportRefused,
     ];
 
     pub fn code(self) -> &'static str {
@@ -195,6 +199,7 @@ impl Action {
             Action::EvidenceView => "evidence_view",
             Action::EvidenceDownload => "evidence_download",
             Action::KeyRotate => "key_rotate",
+            Action::ExportRefused => "export_refused",
         }
     }
 }

@@ -259,6 +259,7 @@ migrations!(
     "0011_cases",
     "0012_list_order",
     "0017_resolutions",
+    "0016_un_communications",
 );
 
 /// Split a migration script into statements. Statements end with `;` at the end of a

@@ -799,7 +799,8 @@ impl Access {
         let linked = s.case_incidents(id).await?;
         s.audit(&self.case_entry(Action::Read, "case").id(id))
             .await?;
-        let timeline = timeline(&case, &assessments, &actions, &linked);
+        let mut timeline = timeline(&case, &assessments, &actions, &linked);
+        crate::un_comms::add_to_timeline(&mut timeline, &s.un_records(id).await?);
         Ok(CaseFile {
             case,
             assessments,

@@ -18,6 +18,7 @@ mod persons;
 mod reference;
 mod stats;
 mod target;
+mod un_comms;
 #[cfg(test)]
 mod tests;
 
@@ -102,6 +103,8 @@ fn endpoints() -> Vec<Endpoint> {
         POST "/api/v1/cases/{id}/actions" => cases::add_action,
         PUT "/api/v1/cases/{id}/incidents/{incident}" => cases::link_incident,
         DELETE "/api/v1/cases/{id}/incidents/{incident}" => cases::unlink_incident,
+        POST "/api/v1/cases/{id}/un-communications" => un_comms::generate,
+        GET "/api/v1/cases/{id}/un-communications" => un_comms::list,
         GET "/api/v1/vocabularies" => reference::all_vocabularies,
         GET "/api/v1/vocabularies/{kind}" => reference::vocabulary,
         POST "/api/v1/vocabularies/{kind}/terms" => reference::add_term,
@@ -248,6 +251,8 @@ impl Modify for BearerToken {
         cases::add_action,
         cases::link_incident,
         cases::unlink_incident,
+        un_comms::generate,
+        un_comms::list,
         reference::all_vocabularies,
         reference::vocabulary,
         reference::add_term,

@@ -77,6 +77,7 @@ impl Labels {
     pub fn entry_label(&self, e: &TimelineEntry) -> String {
         match (e.kind.as_str(), &e.status) {
             ("assessment", _) => self.t.code("risk", &e.label),
+            ("un_communication", _) => self.t.code("un-kind", &e.label),
             ("action", Some(status)) => format!(
                 "{} ({})",
                 self.t.code("action-kind", &e.label),

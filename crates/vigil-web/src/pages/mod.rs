@@ -13,6 +13,7 @@ mod lockdown;
 mod persons;
 mod second_factor;
 mod stats;
+pub(crate) mod un_comms;
 pub(crate) mod webauthn;
 
 use askama::Template;
@@ -46,6 +47,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(persons::routes())
         .merge(groups::routes())
         .merge(cases::routes())
+        .merge(un_comms::routes())
         .merge(admin::routes())
         .merge(audit::routes())
         .merge(compartments::routes())

@@ -23,5 +23,6 @@ mod rotate;
 mod scaleout;
 mod stats;
 mod support;
+mod un_comms;
 mod web;
 mod webauthn;

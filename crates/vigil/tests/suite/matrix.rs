@@ -133,6 +133,10 @@ const PAGE_RULES: &[PageRule] = &[
     ("POST", "/cases/{id}/assessments", "/cases/{case}/assessments", Rule::Can(Permission::ManageCases), Allowed::Page),
     ("POST", "/cases/{id}/actions", "/cases/{case}/actions", Rule::Can(Permission::ManageCases), Allowed::Page),
     ("POST", "/cases/{id}/incidents", "/cases/{case}/incidents", Rule::Can(Permission::ManageCases), Allowed::Page),
+    // UN communications: ManageCases and ReadSensitive (every role with the first has
+    // the second); the fixture's person has not consented, so a POST is refused (422).
+    ("GET", "/cases/{id}/un-communication", "/cases/{case}/un-communication", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/cases/{id}/un-communication", "/cases/{case}/un-communication", Rule::Can(Permission::ManageCases), Allowed::Page),
     // Vocabularies: everyone reads them, administrators change them.
     ("GET", "/vocabularies", "/vocabularies", Rule::Can(Permission::Read), Allowed::Page),
     ("POST", "/vocabularies/{kind}/terms", "/vocabularies/{kind}/terms", Rule::Can(Permission::Administer), Allowed::Page),
@@ -232,6 +236,8 @@ const API_RULES: &[ApiRuleRow] = &[
     ("POST", "/api/v1/cases/{id}/actions", "/api/v1/cases/{case}/actions", ApiRule::Can(Permission::ManageCases)),
     ("PUT", "/api/v1/cases/{id}/incidents/{incident}", "/api/v1/cases/{case}/incidents/{incident}", ApiRule::Can(Permission::ManageCases)),
     ("DELETE", "/api/v1/cases/{id}/incidents/{incident}", "/api/v1/cases/{case}/incidents/{incident}", ApiRule::Can(Permission::ManageCases)),
+    ("POST", "/api/v1/cases/{id}/un-communications", "/api/v1/cases/{case}/un-communications", ApiRule::Can(Permission::ManageCases)),
+    ("GET", "/api/v1/cases/{id}/un-communications", "/api/v1/cases/{case}/un-communications", ApiRule::Can(Permission::ManageCases)),
     ("GET", "/api/v1/vocabularies", "/api/v1/vocabularies", ApiRule::Can(Permission::Read)),
     ("GET", "/api/v1/vocabularies/{kind}", "/api/v1/vocabularies/{kind}", ApiRule::Can(Permission::Read)),
     ("POST", "/api/v1/vocabularies/{kind}/terms", "/api/v1/vocabularies/{kind}/terms", ApiRule::Can(Permission::Administer)),

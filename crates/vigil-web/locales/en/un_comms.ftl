@@ -1,0 +1,35 @@
+# UN communications (issue 6, point 6): submissions to the UN Special Rapporteur on
+# the situation of human rights defenders. The submission itself is in English.
+un-prepare = Prepare a UN communication
+un-heading = UN communication
+un-intro = A submission to the UN Special Rapporteur on the situation of human rights defenders, from this case: the person and their work, the linked incidents, who is believed responsible, the steps taken by the authorities, the person's consent and your organisation. It shows the person's legal name: generating it is recorded in the audit log. The submission is written in English.
+un-consent = Consent
+un-consent-ok = The person has consented to sharing with partner organisations and the United Nations.
+err-un-no-consent = Not generated: the person has not consented to sharing with the United Nations. Record their consent on the person's page first (only with their agreement).
+err-un-group = Not generated: this case protects a group, and Vigil records consent for persons only. Prepare the communication from a case about one of its members who consented.
+err-un-no-name = Not generated: the person's legal name is not recorded. The Special Rapporteur does not consider anonymous submissions.
+err-un-no-incident = Not generated: link at least one incident to the case; a submission says what happened, when and where.
+err-one-line = Write this on one line.
+un-kind = Type of communication
+un-kind-urgent_appeal = Urgent appeal (ongoing or imminent)
+un-kind-allegation_letter = Allegation letter (already happened)
+un-steps = Steps taken by the authorities
+un-steps-hint = Complaints lodged, investigations opened, protection granted or refused, and their results. Write “None known” if there were none.
+un-organisation = Submitting organisation
+un-contact = Contact for the Special Rapporteur's office
+un-contact-hint = An e-mail address or telephone number. Kept confidential by the Special Rapporteur.
+un-recorded = Each generation is recorded: who, when, the format and a fingerprint of the text (not the text itself).
+un-generate-page = Printable page
+un-generate-text = Plain text download
+un-generated = Generated so far
+un-generated-none = None generated yet.
+un-when = When
+un-format = Format
+un-format-html = Printable page
+un-format-text = Plain text
+un-format-json = API (JSON)
+un-by = By
+un-print-hint = Print this page with your browser's Print command (it prints without the menus), or save it as PDF.
+un-back = Back to the form
+timeline-un_communication = UN communication generated
+audit-action-export_refused = Export refused (no consent)

@@ -1,0 +1,35 @@
+# Comunicaciones a la ONU (issue 6, punto 6): envíos al Relator Especial de la ONU
+# sobre la situación de los defensores de derechos humanos. El envío está en inglés.
+un-prepare = Preparar una comunicación a la ONU
+un-heading = Comunicación a la ONU
+un-intro = Un envío al Relator Especial de la ONU sobre la situación de los defensores de derechos humanos a partir de este caso: la persona y su labor, los incidentes vinculados, quién se cree responsable, las medidas tomadas por las autoridades, el consentimiento de la persona y su organización. Muestra el nombre legal de la persona: generarlo queda registrado en el registro de auditoría. El envío se redacta en inglés.
+un-consent = Consentimiento
+un-consent-ok = La persona ha consentido compartir con organizaciones aliadas y con las Naciones Unidas.
+err-un-no-consent = No generado: la persona no ha consentido compartir con las Naciones Unidas. Registre primero su consentimiento en la página de la persona (solo con su acuerdo).
+err-un-group = No generado: este caso protege a un grupo, y Vigil registra el consentimiento solo de personas. Prepare la comunicación desde el caso de uno de sus miembros que haya consentido.
+err-un-no-name = No generado: el nombre legal de la persona no está registrado. El Relator Especial no considera envíos anónimos.
+err-un-no-incident = No generado: vincule al menos un incidente al caso; un envío dice qué pasó, cuándo y dónde.
+err-one-line = Escriba esto en una sola línea.
+un-kind = Tipo de comunicación
+un-kind-urgent_appeal = Llamamiento urgente (en curso o inminente)
+un-kind-allegation_letter = Carta de alegación (ya ocurrió)
+un-steps = Medidas tomadas por las autoridades
+un-steps-hint = Denuncias presentadas, investigaciones abiertas, protección concedida o denegada, y sus resultados. Escriba “Ninguna conocida” si no hubo.
+un-organisation = Organización que envía
+un-contact = Contacto para la oficina del Relator Especial
+un-contact-hint = Un correo electrónico o teléfono. El Relator Especial lo mantiene confidencial.
+un-recorded = Cada generación queda registrada: quién, cuándo, el formato y una huella del texto (no el texto).
+un-generate-page = Página imprimible
+un-generate-text = Descargar texto plano
+un-generated = Generadas hasta ahora
+un-generated-none = Ninguna generada todavía.
+un-when = Cuándo
+un-format = Formato
+un-format-html = Página imprimible
+un-format-text = Texto plano
+un-format-json = API (JSON)
+un-by = Por
+un-print-hint = Imprima esta página con la orden Imprimir del navegador (se imprime sin los menús), o guárdela como PDF.
+un-back = Volver al formulario
+timeline-un_communication = Comunicación a la ONU generada
+audit-action-export_refused = Exportación rechazada (sin consentimiento)
