@@ -657,6 +657,9 @@ pub struct CaseFile {
     pub actions: Vec<CaseAction>,
     /// Linked incidents the reader may see.
     pub incidents: Vec<LinkedIncident>,
+    /// Detentions of the case's person, most recent first, with their hearings.
+    #[serde(default)]
+    pub detentions: Vec<crate::detention::Detention>,
     pub timeline: Vec<TimelineEntry>,
 }
 

@@ -11,8 +11,10 @@
 pub mod case;
 pub mod clock;
 pub mod country;
+pub mod detention;
 pub mod disclosure;
 pub mod model;
+pub mod reminder;
 pub mod release;
 pub mod resolution;
 pub mod role;

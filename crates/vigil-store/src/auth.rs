@@ -692,6 +692,7 @@ impl Store {
                 &[true.into(), id.into()],
             )
             .await?;
+            self.revoke_feed_tokens_in(&mut tx, Some(id)).await?;
         }
         self.audit_opt_in(&mut tx, audit, id).await?;
         tx.commit().await?;
@@ -1654,8 +1655,12 @@ impl Store {
                 &[true.into(), false.into()],
             )
             .await?;
+        let feed_tokens = self.revoke_feed_tokens_in(&mut tx, None).await?;
         if let Some(e) = audit {
-            let e = e.with("sessions", sessions).with("api_tokens", api_tokens);
+            let e = e
+                .with("sessions", sessions)
+                .with("api_tokens", api_tokens)
+                .with("feed_tokens", feed_tokens);
             self.audit_in(&mut tx, &e).await?;
         }
         tx.commit().await?;

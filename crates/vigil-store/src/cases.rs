@@ -800,6 +800,8 @@ impl Access {
         s.audit(&self.case_entry(Action::Read, "case").id(id))
             .await?;
         let mut timeline = timeline(&case, &assessments, &actions, &linked);
+        let detentions = s.case_detentions(id).await?;
+        vigil_domain::detention::merge_timeline(&mut timeline, &detentions);
         crate::un_comms::add_to_timeline(&mut timeline, &s.un_records(id).await?);
         Ok(CaseFile {
             case,
@@ -813,6 +815,7 @@ impl Access {
                     start_date,
                 })
                 .collect(),
+            detentions,
             timeline,
         })
     }

@@ -14,6 +14,7 @@ pub mod bulk;
 pub mod cases;
 pub mod cipher;
 pub mod compartments;
+pub mod detentions;
 pub mod evidence;
 mod lookup;
 pub mod postgres;

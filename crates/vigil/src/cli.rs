@@ -78,6 +78,17 @@ enum Command {
         auth: crate::signin::AuthArgs,
         #[command(flatten)]
         evidence: EvidenceArgs,
+        #[command(flatten)]
+        smtp: crate::reminders::SmtpArgs,
+        /// Send the reminder digests every day once this UTC time has passed (HH:MM);
+        /// needs --smtp-server and --public-url.
+        #[arg(long, env = "VIGIL_REMINDERS_AT", value_name = "HH:MM", value_parser = parse_time_of_day)]
+        reminders_at: Option<chrono::NaiveTime>,
+    },
+    /// Daily digests of due and overdue actions by e-mail (see docs/usage.md).
+    Reminders {
+        #[command(subcommand)]
+        command: crate::reminders::RemindersCommand,
     },
     /// End every session and revoke every API token at once (a raid, a lost laptop).
     Lockdown {
@@ -212,6 +223,13 @@ enum UserCommand {
         db: DbArgs,
         username: String,
     },
+    /// Set a user's e-mail address for reminder digests ("" removes it).
+    Email {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+        address: String,
+    },
     /// Remove a user's two-factor authentication (a lost phone) and end their sessions.
     #[command(name = "reset-2fa")]
     Reset2fa {
@@ -256,6 +274,11 @@ enum AuditCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+}
+
+fn parse_time_of_day(s: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .map_err(|_| format!("{s:?} is not a time of day (HH:MM)"))
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -461,7 +484,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             secure_cookies,
             auth,
             evidence,
-        } => serve(db, listen, demo, secure_cookies, auth, evidence).await,
+            smtp,
+            reminders_at,
+        } => {
+            let reminders = reminders_at.map(|at| (smtp, at));
+            serve(db, listen, demo, secure_cookies, auth, evidence, reminders).await
+        }
+        Command::Reminders { command } => crate::reminders::command(command).await,
         Command::Lockdown { db } => crate::signin::lockdown(&db).await,
         Command::Init { db, admin } => {
             if let Some(d) = &db.data {
@@ -709,6 +738,28 @@ async fn user_command(cmd: UserCommand) -> anyhow::Result<ExitCode> {
             );
             store.close().await;
         }
+        UserCommand::Email {
+            db,
+            username,
+            address,
+        } => {
+            let store = open_store(&db, false, false).await?;
+            let u = store
+                .user_by_name(&username)
+                .await
+                .map_err(|_| anyhow::anyhow!("no user {username}"))?;
+            let audit = AuditEntry::new(Action::Update, "user").cli();
+            store
+                .set_user_email(u.id, &address, Some(audit))
+                .await
+                .map_err(explain)?;
+            if address.trim().is_empty() {
+                println!("{} has no e-mail address now: no reminder digests.", u.username);
+            } else {
+                println!("{} receives reminder digests at the address given.", u.username);
+            }
+            store.close().await;
+        }
         UserCommand::Reset2fa { db, username } => {
             return crate::signin::reset_two_factor(&db, &username).await;
         }
@@ -784,8 +835,22 @@ async fn serve(
     secure_cookies: bool,
     auth: crate::signin::AuthArgs,
     evidence: EvidenceArgs,
+    reminders: Option<(crate::reminders::SmtpArgs, chrono::NaiveTime)>,
 ) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
+    // Checked before anything starts: a misconfigured mailer fails loudly here.
+    let reminders = match reminders {
+        Some((smtp, at)) => {
+            let Some(mailer) = crate::reminders::Mailer::from_args(&smtp)? else {
+                bail!("--reminders-at needs --smtp-server (VIGIL_SMTP_SERVER)");
+            };
+            let Some(base) = auth.public_url.clone() else {
+                bail!("--reminders-at needs --public-url: the digests link to the actions");
+            };
+            Some((mailer, at, base))
+        }
+        None => None,
+    };
     let policy = auth.calibrated_policy(demo).await?;
     let store = open_store(&db, demo, demo).await?.with_auth_policy(policy);
     let store = configure_evidence(store, &db, &evidence, demo)?;
@@ -828,6 +893,10 @@ async fn serve(
                 .and_then(|u| url::Url::parse(u).ok()),
         },
     );
+    if let Some((mailer, at, base)) = reminders {
+        crate::reminders::spawn_daily(store.clone(), mailer, at, base);
+        println!("Reminder digests: daily after {} UTC.", at.format("%H:%M"));
+    }
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

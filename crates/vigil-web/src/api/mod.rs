@@ -9,6 +9,7 @@
 
 pub mod auth;
 mod cases;
+mod detentions;
 pub mod error;
 mod evidence;
 pub mod extract;
@@ -103,6 +104,12 @@ fn endpoints() -> Vec<Endpoint> {
         POST "/api/v1/cases/{id}/actions" => cases::add_action,
         PUT "/api/v1/cases/{id}/incidents/{incident}" => cases::link_incident,
         DELETE "/api/v1/cases/{id}/incidents/{incident}" => cases::unlink_incident,
+        GET "/api/v1/cases/detained" => detentions::detained,
+        POST "/api/v1/cases/{id}/detentions" => detentions::add_detention,
+        GET "/api/v1/cases/detentions/{id}" => detentions::get_detention,
+        PUT "/api/v1/cases/detentions/{id}" => detentions::update_detention,
+        POST "/api/v1/cases/detentions/{id}/hearings" => detentions::add_hearing,
+        DELETE "/api/v1/cases/hearings/{id}" => detentions::remove_hearing,
         POST "/api/v1/cases/{id}/un-communications" => un_comms::generate,
         GET "/api/v1/cases/{id}/un-communications" => un_comms::list,
         GET "/api/v1/vocabularies" => reference::all_vocabularies,
@@ -251,6 +258,12 @@ impl Modify for BearerToken {
         cases::add_action,
         cases::link_incident,
         cases::unlink_incident,
+        detentions::detained,
+        detentions::add_detention,
+        detentions::get_detention,
+        detentions::update_detention,
+        detentions::add_hearing,
+        detentions::remove_hearing,
         un_comms::generate,
         un_comms::list,
         reference::all_vocabularies,

@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod cases;
 mod compartments;
+mod detentions;
 pub mod evidence;
 mod groups;
 pub(crate) mod incidents;
@@ -47,6 +48,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(persons::routes())
         .merge(groups::routes())
         .merge(cases::routes())
+        .merge(detentions::routes())
         .merge(un_comms::routes())
         .merge(admin::routes())
         .merge(audit::routes())
