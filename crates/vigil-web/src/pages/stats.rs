@@ -20,6 +20,7 @@ use crate::chart;
 use crate::error::{WebError, WebResult};
 use crate::forms::{status_options, vocab_options, Opt};
 use crate::i18n::I18n;
+use crate::map;
 use crate::session::Ctx;
 use crate::stats_report::{self, fmt_num, StatsLabels};
 use crate::AppState;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/statistics", get(show))
         .route("/statistics.csv", get(export_csv))
+        .route("/statistics/map.svg", get(map_svg))
         .route("/statistics/sdg-16-10-1", get(sdg))
         .route("/statistics/sdg-16-10-1.csv", get(sdg_csv))
 }
@@ -69,6 +71,9 @@ struct Results {
     multi: Option<String>,
     chart: String,
     chart_note: Option<String>,
+    /// The world map when the counts are grouped by country first, and its note.
+    map: String,
+    map_note: String,
     head: Vec<String>,
     lines: Vec<Line>,
     measure: String,
@@ -200,6 +205,53 @@ fn chart_for(
     }
 }
 
+/// The world map of a table grouped by country first (`one_way`, when given, is that
+/// dimension alone, counted exactly), and a note naming what it cannot draw; empty
+/// when the first dimension is not country. Groups without a shape (unknown country,
+/// a code outside the map) stay in the table only.
+fn map_for(t: &StatsTable, one_way: Option<&StatsTable>, labels: &StatsLabels) -> (String, String) {
+    if t.dimensions.first() != Some(&Dimension::Country) {
+        return (String::new(), String::new());
+    }
+    let src = one_way.unwrap_or(t);
+    let world = map::World::get();
+    let values: Vec<(String, map::Value)> = src
+        .rows
+        .iter()
+        .filter_map(|r| {
+            r.keys
+                .first()
+                .map(|k| (k.clone(), map::Value::Count(r.count)))
+        })
+        .collect();
+    let off = values
+        .iter()
+        .filter(|(k, _)| world.shape(k).is_none())
+        .count();
+    let title = format!(
+        "{} × {}",
+        labels.measure(t.measure),
+        labels.dimension(Dimension::Country)
+    );
+    let no_data = labels.t.get("map-no-data");
+    let withheld = labels.t.get("map-withheld");
+    let svg = map::counts(
+        &map::MapText {
+            title: &title,
+            lang: labels.lang(),
+            no_data: &no_data,
+            withheld: &withheld,
+        },
+        &values,
+    );
+    let mut note = labels.t.get("map-note");
+    if off > 0 {
+        note.push(' ');
+        note.push_str(&labels.t.n("map-off", off as i64));
+    }
+    (svg, note)
+}
+
 fn dimension_opts(labels: &StatsLabels, selected: &str) -> Vec<Opt> {
     let mut v = vec![(String::new(), labels.t.get("stats-no-dimension"))];
     v.extend(
@@ -315,6 +367,7 @@ async fn results(ctx: &Ctx, q: &StatsQuery, labels: &StatsLabels) -> WebResult<R
         _ => None,
     };
     let (chart, chart_note) = chart_for(&t, one_way.as_ref(), labels);
+    let (map, map_note) = map_for(&t, one_way.as_ref(), labels);
     let rates = ctx.access.rates(q).await?;
     let rate_line = |r: &Rate, label: String| RateLine {
         label,
@@ -348,6 +401,8 @@ async fn results(ctx: &Ctx, q: &StatsQuery, labels: &StatsLabels) -> WebResult<R
         multi,
         chart,
         chart_note,
+        map,
+        map_note,
         head,
         lines: t
             .rows
@@ -394,6 +449,37 @@ async fn export_csv(ctx: Ctx, Query(p): Query<StatsParams>) -> Response {
             stats_report::table_csv(&t, &labels),
             "vigil-statistics.csv",
         ))
+    }
+    .await;
+    respond(&ctx, r)
+}
+
+/// The world map of the counts by country, alone, as an SVG file (the page's filters;
+/// the grouping is always by country).
+async fn map_svg(ctx: Ctx, Query(p): Query<StatsParams>) -> Response {
+    let r: WebResult<Response> = async {
+        let vocab = ctx.access.vocabularies().await?;
+        let mut q = match p.parse(&vocab) {
+            Ok(q) => q,
+            // A bad filter is named, in plain text (an image has no form to show it in).
+            Err(e) => {
+                return Ok((
+                    StatusCode::BAD_REQUEST,
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    field_errors(&ctx.t, &e).join("\n"),
+                )
+                    .into_response())
+            }
+        };
+        q.dims = vec![Dimension::Country];
+        let t = ctx.access.statistics(&q).await?;
+        let labels = StatsLabels::new(ctx.t.clone(), vocab);
+        let (svg, _) = map_for(&t, None, &labels);
+        Ok((
+            [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}\n"),
+        )
+            .into_response())
     }
     .await;
     respond(&ctx, r)

@@ -16,6 +16,7 @@ mod evidence;
 mod fuzz_regressions;
 mod import;
 mod logs;
+mod map;
 mod matrix;
 mod perf_semantics;
 mod pg_at_rest;

@@ -144,6 +144,7 @@ const PAGE_RULES: &[PageRule] = &[
     // Statistics: counts only, for every reader (over what each may count).
     ("GET", "/statistics", "/statistics?measure=victims&by=year&by2=sex", Rule::Can(Permission::Read), Allowed::Page),
     ("GET", "/statistics.csv", "/statistics.csv?by=country", Rule::Can(Permission::Read), Allowed::Page),
+    ("GET", "/statistics/map.svg", "/statistics/map.svg?by=country", Rule::Can(Permission::Read), Allowed::Page),
     ("GET", "/statistics/sdg-16-10-1", "/statistics/sdg-16-10-1?from=2024-01", Rule::Can(Permission::Read), Allowed::Page),
     ("GET", "/statistics/sdg-16-10-1.csv", "/statistics/sdg-16-10-1.csv?from=2024-01", Rule::Can(Permission::Read), Allowed::Page),
     // Users, audit log, lock-down: administrators.

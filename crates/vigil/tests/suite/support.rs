@@ -615,6 +615,7 @@ pub fn every_page(s: &Seeded) -> Vec<PageRule> {
         ("/groups/new".into(), true, false, false),
         ("/vocabularies".into(), false, false, false),
         ("/statistics".into(), false, false, false),
+        ("/statistics?by=country".into(), false, false, false),
         (
             "/statistics?measure=victims&by=year&by2=sex&country=CO".into(),
             false,
