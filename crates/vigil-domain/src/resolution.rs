@@ -465,6 +465,11 @@ impl ResolutionInput {
                 );
             }
         }
+        // Stored and compared in one order: main sponsors first, each group by code.
+        let (mut main, mut co, mut topics) = (main, co, topics);
+        main.sort();
+        co.sort();
+        topics.sort();
         let mut sponsors: Vec<(String, SponsorRole)> =
             main.into_iter().map(|s| (s, SponsorRole::Main)).collect();
         sponsors.extend(co.into_iter().map(|s| (s, SponsorRole::Co)));
@@ -899,5 +904,6 @@ mod tests {
         assert_eq!(ok.topics, vec!["defenders".to_owned()]);
         assert_eq!(ok.sponsors.len(), 3);
         assert_eq!(ok.sponsors[0], ("NO".to_owned(), SponsorRole::Main));
+        assert_eq!(ok.sponsors[1], ("MX".to_owned(), SponsorRole::Co));
     }
 }

@@ -126,6 +126,11 @@ enum Command {
         #[command(subcommand)]
         command: crate::stats::IndicatorCommand,
     },
+    /// UN resolutions, sponsors and roll-call votes; state scorecards (issue 7).
+    Resolutions {
+        #[command(subcommand)]
+        command: crate::resolutions::ResolutionsCommand,
+    },
     /// Import incidents from a CSV file (see docs/import.md).
     Import {
         #[command(flatten)]
@@ -539,6 +544,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { command } => audit_command(command).await,
         Command::Stats(args) => crate::stats::stats(*args).await,
         Command::Indicator { command } => crate::stats::indicator(command).await,
+        Command::Resolutions { command } => crate::resolutions::command(command).await,
         Command::Key { command } => crate::rotate::command(command).await,
         Command::Compartment { command } => crate::compartments::command(command).await,
         Command::Backup { command, db, out } => backup_command(command, db, out).await,

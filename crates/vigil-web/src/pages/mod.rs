@@ -12,6 +12,7 @@ mod groups;
 pub(crate) mod incidents;
 mod lockdown;
 mod persons;
+mod resolutions;
 mod second_factor;
 mod stats;
 pub(crate) mod un_comms;
@@ -58,6 +59,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(lockdown::routes())
         .merge(evidence::routes())
         .merge(stats::routes())
+        .merge(resolutions::routes())
         .merge(webauthn::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

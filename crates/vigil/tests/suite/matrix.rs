@@ -147,6 +147,24 @@ const PAGE_RULES: &[PageRule] = &[
     ("GET", "/statistics/map.svg", "/statistics/map.svg?by=country", Rule::Can(Permission::Read), Allowed::Page),
     ("GET", "/statistics/sdg-16-10-1", "/statistics/sdg-16-10-1?from=2024-01", Rule::Can(Permission::Read), Allowed::Page),
     ("GET", "/statistics/sdg-16-10-1.csv", "/statistics/sdg-16-10-1.csv?from=2024-01", Rule::Can(Permission::Read), Allowed::Page),
+    // Resolutions and state commitments (issue 7): public record, read by every role;
+    // entered, edited and imported by those with EditResolutions (administrators and
+    // analysts). Scorecard counts go through the compartment-checked statistics.
+    ("GET", "/resolutions", "/resolutions", Rule::Can(Permission::Read), Allowed::Page),
+    ("GET", "/resolutions/new", "/resolutions/new", Rule::Can(Permission::EditResolutions), Allowed::Page),
+    ("POST", "/resolutions/new", "/resolutions/new", Rule::Can(Permission::EditResolutions), Allowed::Page),
+    ("GET", "/resolutions/import", "/resolutions/import", Rule::Can(Permission::EditResolutions), Allowed::Page),
+    ("POST", "/resolutions/import/rollcalls", "/resolutions/import/rollcalls", Rule::Can(Permission::EditResolutions), Allowed::Upload),
+    ("POST", "/resolutions/import/list", "/resolutions/import/list", Rule::Can(Permission::EditResolutions), Allowed::Upload),
+    ("POST", "/resolutions/import/sponsors", "/resolutions/import/sponsors", Rule::Can(Permission::EditResolutions), Allowed::Upload),
+    ("GET", "/resolutions/{id}", "/resolutions/{resolution}", Rule::Can(Permission::Read), Allowed::Page),
+    ("GET", "/resolutions/{id}/edit", "/resolutions/{resolution}/edit", Rule::Can(Permission::EditResolutions), Allowed::Page),
+    ("POST", "/resolutions/{id}/edit", "/resolutions/{resolution}/edit", Rule::Can(Permission::EditResolutions), Allowed::Page),
+    ("POST", "/resolutions/{id}/paragraphs", "/resolutions/{resolution}/paragraphs", Rule::Can(Permission::EditResolutions), Allowed::Page),
+    ("POST", "/resolutions/{id}/paragraphs/{paragraph}/delete", "/resolutions/{resolution}/paragraphs/{paragraph}/delete", Rule::Can(Permission::EditResolutions), Allowed::Page),
+    ("GET", "/resolutions/{id}/compare", "/resolutions/{resolution}/compare", Rule::Can(Permission::Read), Allowed::Page),
+    ("GET", "/scorecards", "/scorecards?state=CO&topic=defenders", Rule::Can(Permission::Read), Allowed::Page),
+    ("GET", "/scorecards.csv", "/scorecards.csv?state=CO", Rule::Can(Permission::Read), Allowed::Page),
     // Users, audit log, lock-down: administrators.
     ("GET", "/admin/users", "/admin/users", Rule::Can(Permission::Administer), Allowed::Page),
     ("POST", "/admin/users", "/admin/users", Rule::Can(Permission::Administer), Allowed::Page),
@@ -534,6 +552,31 @@ impl Fixtures {
         values.insert("{action}", action.to_string());
         let compartment = db.store.create_compartment("Matrix", None).await.unwrap();
         values.insert("{compartment}", compartment.to_string());
+        // A resolution with one operative paragraph (issue 7), entered by an analyst.
+        let ra = vigil_store::Access::new(store.clone(), db.actor(Role::Analyst).await);
+        let resolution = ra
+            .create_resolution(&vigil_domain::resolution::ResolutionInput {
+                symbol: "A/RES/70/161".into(),
+                title: "Matrix resolution".into(),
+                adoption: "recorded_vote".into(),
+                topics: "defenders".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let paragraph = ra
+            .add_paragraph(
+                resolution,
+                &vigil_domain::resolution::ParagraphInput {
+                    number: "1".into(),
+                    text: "Matrix paragraph".into(),
+                    violation_types: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        values.insert("{resolution}", resolution.to_string());
+        values.insert("{paragraph}", paragraph.to_string());
         let elsewhere = db
             .store
             .create_compartment("Elsewhere", None)
