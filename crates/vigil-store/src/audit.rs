@@ -115,13 +115,17 @@ pub enum Action {
     EvidenceDownload,
     /// The instance was re-keyed to a new master key (`vigil key rotate`).
     KeyRotate,
+    /// An administrator approved an alert and put it on the public site.
+    AlertPublish,
+    /// An alert was taken off the public site (its history stays).
+    AlertUnpublish,
     /// An export was refused because the person has not consented to it (a UN
     /// communication for someone who did not consent to sharing with the UN).
     ExportRefused,
 }
 
 impl Action {
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 39] = [
         Action::Login,
         Action::LoginFailed,
         Action::Read,
@@ -158,6 +162,8 @@ impl Action {
         Action::EvidenceView,
         Action::EvidenceDownload,
         Action::KeyRotate,
+        Action::AlertPublish,
+        Action::AlertUnpublish,
         Action::ExportRefused,
     ];
 
@@ -199,6 +205,8 @@ impl Action {
             Action::EvidenceView => "evidence_view",
             Action::EvidenceDownload => "evidence_download",
             Action::KeyRotate => "key_rotate",
+            Action::AlertPublish => "alert_publish",
+            Action::AlertUnpublish => "alert_unpublish",
             Action::ExportRefused => "export_refused",
         }
     }

@@ -18,6 +18,7 @@ pub mod detentions;
 pub mod evidence;
 mod lookup;
 pub mod postgres;
+pub mod public;
 pub mod records;
 pub mod resolutions;
 pub mod rekey;

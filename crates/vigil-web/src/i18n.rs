@@ -83,6 +83,17 @@ impl I18n {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// The message `key` with several named text arguments filled in.
+    pub fn args(&self, key: &str, values: &[(&'static str, String)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue> = values
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES
+            .try_lookup_with_args(&self.id, key, &args)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
     /// The message `prefix-code`, e.g. `status-verified`.
     pub fn code(&self, prefix: &str, code: impl std::fmt::Display) -> String {
         self.get(&format!("{prefix}-{code}"))

@@ -7,6 +7,7 @@
 //! not apply to it. Errors are JSON ([`error`]) and never echo what the client sent.
 //! Every route is listed once in [`endpoints`]; a test fails if one is undocumented.
 
+mod alerts;
 pub mod auth;
 mod cases;
 mod detentions;
@@ -104,6 +105,12 @@ fn endpoints() -> Vec<Endpoint> {
         POST "/api/v1/cases/{id}/actions" => cases::add_action,
         PUT "/api/v1/cases/{id}/incidents/{incident}" => cases::link_incident,
         DELETE "/api/v1/cases/{id}/incidents/{incident}" => cases::unlink_incident,
+        POST "/api/v1/cases/{id}/alerts" => alerts::create_alert,
+        GET "/api/v1/alerts" => alerts::list_alerts,
+        GET "/api/v1/alerts/{id}" => alerts::get_alert,
+        PUT "/api/v1/alerts/{id}" => alerts::update_alert,
+        POST "/api/v1/alerts/{id}/publish" => alerts::publish_alert,
+        POST "/api/v1/alerts/{id}/unpublish" => alerts::unpublish_alert,
         GET "/api/v1/cases/detained" => detentions::detained,
         POST "/api/v1/cases/{id}/detentions" => detentions::add_detention,
         GET "/api/v1/cases/detentions/{id}" => detentions::get_detention,
@@ -258,6 +265,12 @@ impl Modify for BearerToken {
         cases::add_action,
         cases::link_incident,
         cases::unlink_incident,
+        alerts::create_alert,
+        alerts::list_alerts,
+        alerts::get_alert,
+        alerts::update_alert,
+        alerts::publish_alert,
+        alerts::unpublish_alert,
         detentions::detained,
         detentions::add_detention,
         detentions::get_detention,
@@ -286,6 +299,7 @@ impl Modify for BearerToken {
         (name = "persons", description = "Defenders, relatives, witnesses, named perpetrators"),
         (name = "groups", description = "Organisations, communities, movements"),
         (name = "cases", description = "Protection cases: risk assessments, actions, linked incidents (administrators and protection officers)"),
+        (name = "alerts", description = "Public alerts: drafted about a case, published on /public/alerts only after an administrator approves and only while the person consents to be named"),
         (name = "vocabularies", description = "Classified lists with stable codes"),
         (name = "countries", description = "ISO 3166-1 countries with M49 regions"),
         (name = "statistics", description = "Counts, rates and SDG indicator 16.10.1 over what the caller may count; rules in docs/methodology.md"),

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod alerts;
 mod audit;
 mod cases;
 mod compartments;
@@ -12,6 +13,7 @@ mod groups;
 pub(crate) mod incidents;
 mod lockdown;
 mod persons;
+mod public;
 mod resolutions;
 mod second_factor;
 mod stats;
@@ -49,6 +51,8 @@ pub fn routes(state: AppState) -> Router {
         .merge(persons::routes())
         .merge(groups::routes())
         .merge(cases::routes())
+        .merge(alerts::routes())
+        .merge(public::routes())
         .merge(detentions::routes())
         .merge(un_comms::routes())
         .merge(admin::routes())

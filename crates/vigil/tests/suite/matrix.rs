@@ -137,6 +137,24 @@ const PAGE_RULES: &[PageRule] = &[
     // the second); the fixture's person has not consented, so a POST is refused (422).
     ("GET", "/cases/{id}/un-communication", "/cases/{case}/un-communication", Rule::Can(Permission::ManageCases), Allowed::Page),
     ("POST", "/cases/{id}/un-communication", "/cases/{case}/un-communication", Rule::Can(Permission::ManageCases), Allowed::Page),
+    // The public portal: anyone, signed in or not; published material only
+    // (`{public_alert}` is a published alert, which even non-members of its case's
+    // compartment read there).
+    ("GET", "/public", "/public", Rule::Public, Allowed::Page),
+    ("GET", "/public/memorial", "/public/memorial", Rule::Public, Allowed::Page),
+    ("GET", "/public/alerts", "/public/alerts", Rule::Public, Allowed::Page),
+    ("GET", "/public/alerts/{id}", "/public/alerts/{public_alert}", Rule::Public, Allowed::Page),
+    // Public alerts, staff side: drafted and taken down by those who manage cases,
+    // approved by administrators. `{alert}` is a draft.
+    ("GET", "/alerts", "/alerts", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("GET", "/admin/alerts", "/admin/alerts", Rule::Can(Permission::Administer), Allowed::Page),
+    ("GET", "/cases/{id}/alerts/new", "/cases/{case}/alerts/new", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/cases/{id}/alerts/new", "/cases/{case}/alerts/new", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("GET", "/alerts/{id}", "/alerts/{alert}", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("GET", "/alerts/{id}/edit", "/alerts/{alert}/edit", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/alerts/{id}/edit", "/alerts/{alert}/edit", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/alerts/{id}/publish", "/alerts/{alert}/publish", Rule::Can(Permission::Administer), Allowed::Page),
+    ("POST", "/alerts/{id}/unpublish", "/alerts/{alert}/unpublish", Rule::Can(Permission::ManageCases), Allowed::Page),
     // Vocabularies: everyone reads them, administrators change them.
     ("GET", "/vocabularies", "/vocabularies", Rule::Can(Permission::Read), Allowed::Page),
     ("POST", "/vocabularies/{kind}/terms", "/vocabularies/{kind}/terms", Rule::Can(Permission::Administer), Allowed::Page),
@@ -257,6 +275,12 @@ const API_RULES: &[ApiRuleRow] = &[
     ("DELETE", "/api/v1/cases/{id}/incidents/{incident}", "/api/v1/cases/{case}/incidents/{incident}", ApiRule::Can(Permission::ManageCases)),
     ("POST", "/api/v1/cases/{id}/un-communications", "/api/v1/cases/{case}/un-communications", ApiRule::Can(Permission::ManageCases)),
     ("GET", "/api/v1/cases/{id}/un-communications", "/api/v1/cases/{case}/un-communications", ApiRule::Can(Permission::ManageCases)),
+    ("POST", "/api/v1/cases/{id}/alerts", "/api/v1/cases/{case}/alerts", ApiRule::Can(Permission::ManageCases)),
+    ("GET", "/api/v1/alerts", "/api/v1/alerts", ApiRule::Can(Permission::ManageCases)),
+    ("GET", "/api/v1/alerts/{id}", "/api/v1/alerts/{alert}", ApiRule::Can(Permission::ManageCases)),
+    ("PUT", "/api/v1/alerts/{id}", "/api/v1/alerts/{alert}", ApiRule::Can(Permission::ManageCases)),
+    ("POST", "/api/v1/alerts/{id}/publish", "/api/v1/alerts/{alert}/publish", ApiRule::Can(Permission::Administer)),
+    ("POST", "/api/v1/alerts/{id}/unpublish", "/api/v1/alerts/{alert}/unpublish", ApiRule::Can(Permission::ManageCases)),
     ("GET", "/api/v1/vocabularies", "/api/v1/vocabularies", ApiRule::Can(Permission::Read)),
     ("GET", "/api/v1/vocabularies/{kind}", "/api/v1/vocabularies/{kind}", ApiRule::Can(Permission::Read)),
     ("POST", "/api/v1/vocabularies/{kind}/terms", "/api/v1/vocabularies/{kind}/terms", ApiRule::Can(Permission::Administer)),
@@ -294,6 +318,7 @@ fn about_a_record(template: &str) -> bool {
         "{evidence}",
         "{case}",
         "{action}",
+        "{alert}",
     ]
     .iter()
     .any(|p| template.contains(p))
@@ -550,6 +575,32 @@ impl Fixtures {
         values.insert("{evidence}", evidence.id.to_string());
         values.insert("{case}", case.to_string());
         values.insert("{action}", action.to_string());
+        // Public alerts (issue 6 point 7) about a defender who consents to be named:
+        // a draft, and a published one.
+        let mut named = support::defender("Matrix Named Defender");
+        named.consent_publish = vigil_domain::model::PublishConsent::Named;
+        let named = a.create_person(&named).await.unwrap();
+        let alert_case = po
+            .create_case(&vigil_domain::case::CaseInput {
+                title: "Matrix alert case".into(),
+                subject_code: named.code.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let alert = vigil_domain::public::AlertInput {
+            title: "Matrix alert".into(),
+            text: "Matrix alert text".into(),
+            person_code: named.code.clone(),
+        };
+        let draft = po.create_alert(alert_case, &alert).await.unwrap();
+        let published = po.create_alert(alert_case, &alert).await.unwrap();
+        vigil_store::Access::new(store.clone(), db.actor(Role::Admin).await)
+            .publish_alert(published, 1)
+            .await
+            .unwrap();
+        values.insert("{alert}", draft.to_string());
+        values.insert("{public_alert}", published.to_string());
         let compartment = db.store.create_compartment("Matrix", None).await.unwrap();
         values.insert("{compartment}", compartment.to_string());
         // A resolution with one operative paragraph (issue 7), entered by an analyst.
@@ -840,6 +891,8 @@ fn api_body(method: &str, route: &str, fx: &Fixtures) -> (String, String) {
         ("PUT", "/api/v1/groups/{id}") => json!({"version": 999, "group": group()}),
         ("PUT", "/api/v1/cases/{id}") => json!({"version": 999, "case": {}}),
         ("PUT", "/api/v1/cases/actions/{id}") => json!({"version": 999, "action": {}}),
+        ("PUT", "/api/v1/alerts/{id}") => json!({"version": 999, "alert": {}}),
+        ("POST", "/api/v1/alerts/{id}/publish") => json!({"version": 999}),
         ("POST", "/api/v1/vocabularies/{kind}/terms") => {
             json!({"code": "matrix_term", "label_en": "Matrix", "label_es": "Matriz"})
         }

@@ -641,6 +641,12 @@ pub fn every_page(s: &Seeded) -> Vec<PageRule> {
         ("/admin/lockdown".into(), false, false, true),
         ("/account".into(), false, false, false),
         ("/account/2fa".into(), false, false, false),
+        // The public portal: every role (and nobody) reads it.
+        ("/public".into(), false, false, false),
+        ("/public/memorial".into(), false, false, false),
+        ("/public/alerts".into(), false, false, false),
+        ("/public?lang=es".into(), false, false, false),
+        ("/admin/alerts".into(), false, false, true),
     ];
     pages
         .into_iter()
