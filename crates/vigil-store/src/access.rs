@@ -612,6 +612,7 @@ impl Access {
             .with("new_terms", terms);
         self.store.audit_in(&mut tx, &e).await?;
         tx.commit().await?;
+        self.store.reads.invalidate();
         Ok(counts)
     }
 

@@ -656,14 +656,6 @@ impl Store {
         Ok(())
     }
 
-    /// Append an entry in a transaction of its own (reads, searches, exports, logins).
-    pub async fn audit(&self, entry: &AuditEntry) -> Result<i64> {
-        let mut tx = self.db.begin().await?;
-        let seq = self.audit_in(&mut tx, entry).await?;
-        tx.commit().await?;
-        Ok(seq)
-    }
-
     /// Record the outcome of a password check. A failure names the account only if it
     /// exists (a password typed into the username field must not be logged); the
     /// password itself never reaches this function. A login that still awaits its

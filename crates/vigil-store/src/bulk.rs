@@ -253,6 +253,7 @@ impl BulkImport {
         }
         self.store.audit_in(&mut self.tx, &e).await?;
         self.tx.commit().await?;
+        self.store.reads.invalidate();
         Ok(self.counts)
     }
 

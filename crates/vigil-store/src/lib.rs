@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod audit_batch;
 pub mod auth;
 pub mod backend;
 pub mod bulk;
@@ -22,6 +23,7 @@ pub mod public;
 pub mod records;
 pub mod resolutions;
 pub mod rekey;
+pub mod read_cache;
 pub mod session_cache;
 pub mod snapshot;
 pub mod sqlite;
@@ -91,6 +93,10 @@ pub struct Store {
     pub(crate) cipher: Option<Arc<cipher::FieldCipher>>,
     /// Live sessions read recently, shared by every clone (see `session_cache.rs`).
     pub(crate) sessions: Arc<session_cache::SessionCache>,
+    /// Vocabularies and per-compartment counts read recently (see `read_cache.rs`).
+    pub(crate) reads: Arc<read_cache::ReadCache>,
+    /// Audit entries waiting to be appended together (see `audit_batch.rs`).
+    pub(crate) audit_batch: Arc<audit_batch::AuditBatch>,
 }
 
 impl Store {
@@ -136,6 +142,8 @@ impl Store {
             evidence: None,
             cipher,
             sessions: Arc::default(),
+            reads: Arc::default(),
+            audit_batch: Arc::default(),
         };
         store.check_field_key().await?;
         store.install_builtin_vocabularies().await?;

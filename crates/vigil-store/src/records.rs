@@ -208,10 +208,27 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.reads.invalidate();
         Ok(())
     }
 
+    /// Every vocabulary, from the per-instance cache when it is fresh (`read_cache.rs`).
     pub async fn vocabularies(&self) -> Result<Vocabularies> {
+        if let Some(v) = self.reads.vocabularies() {
+            return Ok((*v).clone());
+        }
+        let _one = self.reads.refill.lock().await;
+        if let Some(v) = self.reads.vocabularies() {
+            return Ok((*v).clone());
+        }
+        let generation = self.reads.generation();
+        let v = self.read_vocabularies().await?;
+        self.reads
+            .put_vocabularies(std::sync::Arc::new(v.clone()), generation);
+        Ok(v)
+    }
+
+    async fn read_vocabularies(&self) -> Result<Vocabularies> {
         let rows = self
             .db
             .query("SELECT kind, code, label_en, label_es, builtin, attrs FROM vocab_terms ORDER BY kind, builtin DESC, created_at, code", &[])
@@ -256,6 +273,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        self.reads.invalidate();
         Ok(())
     }
 
@@ -274,6 +292,9 @@ impl Store {
         if !e.is_empty() {
             return Err(e.into());
         }
+        // Whatever is read until the caller commits must not stay cached; the caller
+        // empties the cache again after its commit.
+        self.reads.invalidate();
         let attrs = serde_json::to_string(&term.attrs).unwrap_or_else(|_| "{}".into());
         tx.execute(
             "INSERT INTO vocab_terms (kind, code, label_en, label_es, builtin, attrs, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -366,6 +387,7 @@ impl Store {
             self.audit_in(&mut tx, &term_entry(a, kind, code)).await?;
         }
         tx.commit().await?;
+        self.reads.invalidate();
         Ok(())
     }
 
@@ -482,6 +504,7 @@ impl Store {
         self.audit_opt_in(&mut tx, versioned(audit, 1, None), id)
             .await?;
         tx.commit().await?;
+        self.reads.invalidate();
         self.group(id).await
     }
 
@@ -603,6 +626,7 @@ impl Store {
         self.audit_opt_in(&mut tx, versioned(audit, 1, None), id)
             .await?;
         tx.commit().await?;
+        self.reads.invalidate();
         self.person(id).await
     }
 
@@ -1014,6 +1038,7 @@ impl Store {
         self.audit_opt_in(&mut tx, versioned(audit, 1, None), id)
             .await?;
         tx.commit().await?;
+        self.reads.invalidate();
         Ok(id)
     }
 
@@ -1628,32 +1653,53 @@ impl Store {
         self.incidents_from(rows).await
     }
 
-    /// Counts for the front page.
+    /// Counts for the front page: the records of every compartment the reader may
+    /// count (aggregate-only members count a compartment's records too), summed from
+    /// per-compartment counts the instance keeps for a few seconds (`read_cache.rs`).
     pub async fn counts(&self) -> Result<(i64, i64, i64)> {
-        // Aggregate-only members count a compartment's records too.
-        let one = |sql: String| async move {
-            self.db
-                .query(&sql, &[])
-                .await
-                .map(|r| r.first().map(|r| r.int(0)).unwrap_or(0))
+        let per = self.compartment_counts().await?;
+        let sum = |ids: &mut dyn Iterator<Item = Id>| {
+            ids.filter_map(|c| per.get(&c))
+                .fold((0, 0, 0), |(i, p, g), n| (i + n[0], p + n[1], g + n[2]))
         };
-        Ok((
-            one(format!(
-                "SELECT count(*) FROM incidents WHERE {}",
-                self.countable("incidents.compartment_id")
-            ))
-            .await?,
-            one(format!(
-                "SELECT count(*) FROM persons WHERE {}",
-                self.countable("persons.compartment_id")
-            ))
-            .await?,
-            one(format!(
-                "SELECT count(*) FROM groups WHERE {}",
-                self.countable("groups.compartment_id")
-            ))
-            .await?,
-        ))
+        Ok(match self.scope.reader {
+            None => sum(&mut per.keys().copied()),
+            Some(u) => {
+                let rows = self
+                    .db
+                    .query(
+                        "SELECT compartment_id FROM compartment_members WHERE user_id = $1",
+                        &[u.into()],
+                    )
+                    .await?;
+                sum(&mut rows.iter().map(|r| r.int(0)))
+            }
+        })
+    }
+
+    /// Incidents, persons and groups in each compartment, from the cache when fresh.
+    async fn compartment_counts(
+        &self,
+    ) -> Result<std::sync::Arc<crate::read_cache::CompartmentCounts>> {
+        if let Some(c) = self.reads.counts() {
+            return Ok(c);
+        }
+        let _one = self.reads.refill.lock().await;
+        if let Some(c) = self.reads.counts() {
+            return Ok(c);
+        }
+        let generation = self.reads.generation();
+        let mut per = crate::read_cache::CompartmentCounts::new();
+        for (slot, table) in ["incidents", "persons", "groups"].into_iter().enumerate() {
+            let sql =
+                format!("SELECT compartment_id, count(*) FROM {table} GROUP BY compartment_id");
+            for r in self.db.query(&sql, &[]).await? {
+                per.entry(r.int(0)).or_default()[slot] = r.int(1);
+            }
+        }
+        let per = std::sync::Arc::new(per);
+        self.reads.put_counts(per.clone(), generation);
+        Ok(per)
     }
 
     /// Import one incident by its external id: insert it, or replace it when its

@@ -42,6 +42,7 @@ use zeroize::Zeroizing;
 
 use vigil::import::{self, Encoding, ImportOptions};
 use vigil_domain::search::IncidentFilter;
+use vigil_domain::stats::{Dimension, Measure, StatsQuery};
 use vigil_domain::{Role, SystemClock};
 use vigil_store::{Access, Actor, Dialect, NewUser, Store, StoreConfig, Val};
 
@@ -637,6 +638,70 @@ async fn main() {
     }
     row(
         "first page of all incidents (capped total), 50 times",
+        &spread(times),
+    );
+
+    // Two-way statistics through `Access` (an analyst: every compartment counted),
+    // and the same grouping straight on the engine.
+    let analyst = bench_user(&store, Role::Analyst).await;
+    let stats_access = Access::new(store.clone(), Actor::from(&analyst));
+    for (measure, dims, label) in [
+        (
+            Measure::Incidents,
+            [Dimension::Year, Dimension::Country],
+            "incidents by year × country",
+        ),
+        (
+            Measure::Incidents,
+            [Dimension::Region, Dimension::Status],
+            "incidents by M49 region × status",
+        ),
+        (
+            Measure::Violations,
+            [Dimension::Year, Dimension::ViolationType],
+            "violations by year × violation type",
+        ),
+        (
+            Measure::Victims,
+            [Dimension::Year, Dimension::Verb],
+            "victims by year × resolution verb",
+        ),
+        (
+            Measure::Victims,
+            [Dimension::Country, Dimension::Sex],
+            "victims by country × sex",
+        ),
+    ] {
+        let q = StatsQuery::new(measure, &dims);
+        let mut times = Vec::new();
+        let mut cells = 0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            cells = stats_access.statistics(&q).await.unwrap().rows.len();
+            times.push(t.elapsed());
+        }
+        row(
+            &format!("statistics: {label}, 5 runs ({cells} cells)"),
+            &spread(times),
+        );
+    }
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        std::hint::black_box(
+            store
+                .backend()
+                .query(
+                    "SELECT start_year, country, count(*) FROM incidents GROUP BY start_year, country",
+                    &[],
+                )
+                .await
+                .unwrap(),
+        );
+        times.push(t.elapsed());
+    }
+    row(
+        "baseline: year × country straight on the engine (no compartments, no rules), 5 runs",
         &spread(times),
     );
 

@@ -16,6 +16,8 @@ use std::time::Duration;
 use vigil::import::{self, ImportOptions};
 use vigil_domain::search::{IncidentFilter, PAGE_SIZE, TOTAL_CAP};
 use vigil_domain::Role;
+use vigil_domain::vocab::{Term, TermAttrs, VocabKind};
+use vigil_store::read_cache::READ_CACHE_TTL;
 use vigil_store::session_cache::SESSION_CACHE_TTL;
 
 use crate::support::{backend_tests, TestDb};
@@ -25,6 +27,8 @@ backend_tests!(
     another_instance_revocation_reaches_a_cached_session_within_the_bound,
     a_cached_session_still_expires,
     searches_and_lists_count_up_to_a_cap_and_keep_their_limits,
+    cached_counts_and_vocabularies_follow_changes_here_at_once_and_elsewhere_within_the_bound,
+    concurrent_audited_reads_each_get_their_own_entry_in_an_intact_chain,
 );
 
 async fn revocations_on_this_instance_end_a_cached_session_at_once(db: TestDb) {
@@ -269,4 +273,110 @@ async fn searches_and_lists_count_up_to_a_cap_and_keep_their_limits(db: TestDb) 
         .await
         .unwrap();
     assert!(entries[0].int(0) >= 6);
+}
+
+fn sector(code: &str) -> Term {
+    Term {
+        kind: VocabKind::BusinessSector,
+        code: code.into(),
+        label_en: format!("Sector {code}"),
+        label_es: format!("Sector {code}"),
+        builtin: false,
+        attrs: TermAttrs::default(),
+    }
+}
+
+/// The front page's counts and the vocabularies are cached per instance
+/// (`read_cache.rs`): a change made here shows at once, one made by another instance
+/// within `READ_CACHE_TTL`, and the counts stay per reader (their compartments).
+async fn cached_counts_and_vocabularies_follow_changes_here_at_once_and_elsewhere_within_the_bound(
+    db: TestDb,
+) {
+    let admin = db.access(Role::Admin).await;
+    let viewer = db.access(Role::Viewer).await;
+    assert_eq!(viewer.counts().await.unwrap(), (0, 0, 0));
+    let seeded = crate::support::seed(&admin).await;
+    assert_eq!(viewer.counts().await.unwrap(), (1, 1, 1), "at once, here");
+    let _ = viewer.vocabularies().await.unwrap();
+    admin.add_term(sector("kelp_farming")).await.unwrap();
+    assert!(
+        viewer
+            .vocabularies()
+            .await
+            .unwrap()
+            .get(VocabKind::BusinessSector, "kelp_farming")
+            .is_some(),
+        "a new term shows at once on the instance that added it"
+    );
+
+    // Another instance on the same database adds a record and a term.
+    let other = db.reopen().await;
+    let other_admin = vigil_store::Access::new(other.clone(), admin.actor().clone());
+    let person = crate::support::create_person(&other_admin, "Second Defender").await;
+    other_admin
+        .create_incident(&crate::support::simple_incident(
+            "Second threat",
+            "2024-02-01",
+            person.id,
+        ))
+        .await
+        .unwrap();
+    other_admin.add_term(sector("salt_mining")).await.unwrap();
+    tokio::time::sleep(READ_CACHE_TTL + Duration::from_millis(200)).await;
+    assert_eq!(
+        viewer.counts().await.unwrap(),
+        (2, 2, 1),
+        "another instance's records count here within {READ_CACHE_TTL:?}"
+    );
+    assert!(viewer
+        .vocabularies()
+        .await
+        .unwrap()
+        .get(VocabKind::BusinessSector, "salt_mining")
+        .is_some());
+
+    // Per reader: someone in no compartment counts nothing, from the same cache.
+    let outsider = db.user(Role::Viewer).await;
+    admin
+        .remove_member(vigil_store::compartments::DEFAULT_COMPARTMENT, outsider.id)
+        .await
+        .unwrap();
+    let outsider = db.access_for(&vigil_store::Actor::from(&outsider));
+    assert_eq!(outsider.counts().await.unwrap(), (0, 0, 0));
+    assert_eq!(viewer.counts().await.unwrap(), (2, 2, 1));
+    let _ = seeded;
+    other.close().await;
+}
+
+/// Sensitive reads at the same moment share transactions (`audit_batch.rs`), but each
+/// still gets its own entry, with its own place in one intact chain, before its answer.
+async fn concurrent_audited_reads_each_get_their_own_entry_in_an_intact_chain(db: TestDb) {
+    let admin = db.access(Role::Admin).await;
+    let seeded = crate::support::seed(&admin).await;
+    let documenter = db.access(Role::Documenter).await;
+    let reads = 48;
+    let mut tasks = Vec::new();
+    for _ in 0..reads {
+        let a = documenter.clone();
+        tasks.push(tokio::spawn(async move {
+            a.incident(seeded.incident).await.map(|i| i.id)
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap(), seeded.incident);
+    }
+    let rows = db
+        .store
+        .backend()
+        .query(
+            "SELECT seq FROM audit_log WHERE action = 'read' AND entity = 'incident' AND entity_id = $1 AND user_id = $2",
+            &[seeded.incident.into(), documenter.actor().user_id.into()],
+        )
+        .await
+        .unwrap();
+    let mut seqs: Vec<i64> = rows.iter().map(|r| r.int(0)).collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), reads, "one entry per read, each its own seq");
+    assert!(db.store.verify_audit().await.unwrap().intact());
 }
