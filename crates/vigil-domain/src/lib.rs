@@ -14,6 +14,7 @@ pub mod country;
 pub mod detention;
 pub mod disclosure;
 pub mod model;
+pub mod reminder;
 pub mod public;
 pub mod reminder;
 pub mod release;

@@ -7,6 +7,7 @@ pub mod compartments;
 pub mod demo;
 pub mod import;
 pub mod keys;
+pub mod reminders;
 pub mod resolutions;
 pub mod reminders;
 pub mod rotate;

@@ -51,6 +51,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(persons::routes())
         .merge(groups::routes())
         .merge(cases::routes())
+        .merge(detentions::routes())
         .merge(alerts::routes())
         .merge(public::routes())
         .merge(detentions::routes())

@@ -20,6 +20,7 @@ mod map;
 mod matrix;
 mod perf_semantics;
 mod pg_at_rest;
+mod protection;
 mod public;
 mod resolutions;
 mod rotate;

@@ -219,6 +219,26 @@ const PAGE_RULES: &[PageRule] = &[
     ("POST", "/account/2fa/keys/start", "/account/2fa/keys/start", Rule::SignedIn, Allowed::Page),
     ("POST", "/account/2fa/keys/finish", "/account/2fa/keys/finish", Rule::SignedIn, Allowed::Page),
     ("POST", "/account/2fa/keys/{id}/remove", "/account/2fa/keys/999999/remove", Rule::SignedIn, Allowed::Page),
+    // Detention tracker (issue 6 point 5): those who manage cases. `{detention}` is on
+    // the fixtures' case, `{hearing}` one of its hearings.
+    ("GET", "/cases/detained", "/cases/detained", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("GET", "/cases/{id}/detentions/new", "/cases/{case}/detentions/new", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/cases/{id}/detentions/new", "/cases/{case}/detentions/new", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("GET", "/cases/detentions/{id}", "/cases/detentions/{detention}", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/cases/detentions/{id}", "/cases/detentions/{detention}", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/cases/detentions/{id}/hearings", "/cases/detentions/{detention}/hearings", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/cases/hearings/{id}/remove", "/cases/hearings/{hearing}/remove", Rule::Can(Permission::ManageCases), Allowed::Page),
+    // Hearing calendars: feed addresses for those who manage cases; revoking one's own
+    // (`{token}` is nobody's: 404). The feed itself needs no session, its URL's token
+    // is the credential (`{feed}`, a protection officer's); lock-down, which the
+    // matrix performs as an administrator, revokes it, hence "or absent" afterwards.
+    ("GET", "/account/calendar", "/account/calendar", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/account/calendar", "/account/calendar", Rule::Can(Permission::ManageCases), Allowed::Page),
+    ("POST", "/account/calendar/{id}/revoke", "/account/calendar/{token}/revoke", Rule::SignedIn, Allowed::Page),
+    ("GET", "/calendar/{token}/hearings.ics", "/calendar/{feed}/hearings.ics", Rule::Public, Allowed::PageOrAbsent),
+    // E-mail addresses for reminder digests (issue 6 point 4): administrators.
+    ("GET", "/admin/emails", "/admin/emails", Rule::Can(Permission::Administer), Allowed::Page),
+    ("POST", "/admin/users/{id}/email", "/admin/users/{user}/email", Rule::Can(Permission::Administer), Allowed::Page),
 ];
 
 /// Who may use an API route.
@@ -273,6 +293,12 @@ const API_RULES: &[ApiRuleRow] = &[
     ("POST", "/api/v1/cases/{id}/actions", "/api/v1/cases/{case}/actions", ApiRule::Can(Permission::ManageCases)),
     ("PUT", "/api/v1/cases/{id}/incidents/{incident}", "/api/v1/cases/{case}/incidents/{incident}", ApiRule::Can(Permission::ManageCases)),
     ("DELETE", "/api/v1/cases/{id}/incidents/{incident}", "/api/v1/cases/{case}/incidents/{incident}", ApiRule::Can(Permission::ManageCases)),
+    ("GET", "/api/v1/cases/detained", "/api/v1/cases/detained", ApiRule::Can(Permission::ManageCases)),
+    ("POST", "/api/v1/cases/{id}/detentions", "/api/v1/cases/{case}/detentions", ApiRule::Can(Permission::ManageCases)),
+    ("GET", "/api/v1/cases/detentions/{id}", "/api/v1/cases/detentions/{detention}", ApiRule::Can(Permission::ManageCases)),
+    ("PUT", "/api/v1/cases/detentions/{id}", "/api/v1/cases/detentions/{detention}", ApiRule::Can(Permission::ManageCases)),
+    ("POST", "/api/v1/cases/detentions/{id}/hearings", "/api/v1/cases/detentions/{detention}/hearings", ApiRule::Can(Permission::ManageCases)),
+    ("DELETE", "/api/v1/cases/hearings/{id}", "/api/v1/cases/hearings/{hearing}", ApiRule::Can(Permission::ManageCases)),
     ("POST", "/api/v1/cases/{id}/un-communications", "/api/v1/cases/{case}/un-communications", ApiRule::Can(Permission::ManageCases)),
     ("GET", "/api/v1/cases/{id}/un-communications", "/api/v1/cases/{case}/un-communications", ApiRule::Can(Permission::ManageCases)),
     ("POST", "/api/v1/cases/{id}/alerts", "/api/v1/cases/{case}/alerts", ApiRule::Can(Permission::ManageCases)),
@@ -318,6 +344,8 @@ fn about_a_record(template: &str) -> bool {
         "{evidence}",
         "{case}",
         "{action}",
+        "{detention}",
+        "{hearing}",
         "{alert}",
     ]
     .iter()
@@ -575,6 +603,33 @@ impl Fixtures {
         values.insert("{evidence}", evidence.id.to_string());
         values.insert("{case}", case.to_string());
         values.insert("{action}", action.to_string());
+        // A detention of the case's person with a hearing, and a calendar feed token.
+        let detention = po
+            .add_detention(
+                case,
+                &vigil_domain::detention::DetentionInput {
+                    place: "Matrix prison".into(),
+                    since: "2026-11-01".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let hearing = po
+            .add_hearing(
+                detention,
+                &vigil_domain::detention::HearingInput {
+                    held_on: "2026-12-10".into(),
+                    court: "Matrix court".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let (_, feed) = po.create_own_feed_token().await.unwrap();
+        values.insert("{detention}", detention.to_string());
+        values.insert("{hearing}", hearing.to_string());
+        values.insert("{feed}", feed);
         // Public alerts (issue 6 point 7) about a defender who consents to be named:
         // a draft, and a published one.
         let mut named = support::defender("Matrix Named Defender");
@@ -794,6 +849,11 @@ async fn every_page_route_answers_every_role_as_its_rule_says(db: TestDb) {
                     (Rule::Public, _) if *ok == Allowed::Empty => {
                         assert_eq!(page.status, StatusCode::NO_CONTENT, "{at}")
                     }
+                    (Rule::Public, _) if *ok == Allowed::PageOrAbsent => assert!(
+                        matches!(page.status, StatusCode::OK | StatusCode::NOT_FOUND),
+                        "{at}: {:?}",
+                        page.status
+                    ),
                     (Rule::Public, _) => assert_eq!(page.status, StatusCode::OK, "{at}"),
                     (_, None) => {
                         assert!(is_login_redirect(&page), "{at}: {:?}", page.status);
@@ -891,6 +951,7 @@ fn api_body(method: &str, route: &str, fx: &Fixtures) -> (String, String) {
         ("PUT", "/api/v1/groups/{id}") => json!({"version": 999, "group": group()}),
         ("PUT", "/api/v1/cases/{id}") => json!({"version": 999, "case": {}}),
         ("PUT", "/api/v1/cases/actions/{id}") => json!({"version": 999, "action": {}}),
+        ("PUT", "/api/v1/cases/detentions/{id}") => json!({"version": 999, "detention": {}}),
         ("PUT", "/api/v1/alerts/{id}") => json!({"version": 999, "alert": {}}),
         ("POST", "/api/v1/alerts/{id}/publish") => json!({"version": 999}),
         ("POST", "/api/v1/vocabularies/{kind}/terms") => {
