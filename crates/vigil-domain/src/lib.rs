@@ -14,7 +14,6 @@ pub mod country;
 pub mod detention;
 pub mod disclosure;
 pub mod model;
-pub mod reminder;
 pub mod public;
 pub mod reminder;
 pub mod release;

@@ -258,7 +258,6 @@ migrations!(
     "0008_statistics",
     "0011_cases",
     "0012_list_order",
-    "0015_protection",
     "0014_public_alerts",
     "0015_protection",
     "0017_resolutions",

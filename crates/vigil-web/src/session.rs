@@ -39,8 +39,6 @@ fn is_public(path: &str) -> bool {
         path,
         "/login" | "/login/2fa" | "/login/2fa/key" | "/healthz" | "/favicon.ico"
     ) || path.starts_with("/static/")
-        // Hearing calendars: the URL's secret token is the credential (detentions.rs).
-        || (path.starts_with("/calendar/") && path.ends_with("/hearings.ics"))
         // The public portal: published material only, through `PublicReader`.
         || path == "/public"
         || path.starts_with("/public/")

@@ -7,7 +7,6 @@ pub mod compartments;
 pub mod demo;
 pub mod import;
 pub mod keys;
-pub mod reminders;
 pub mod resolutions;
 pub mod reminders;
 pub mod rotate;

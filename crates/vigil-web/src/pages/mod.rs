@@ -51,7 +51,6 @@ pub fn routes(state: AppState) -> Router {
         .merge(persons::routes())
         .merge(groups::routes())
         .merge(cases::routes())
-        .merge(detentions::routes())
         .merge(alerts::routes())
         .merge(public::routes())
         .merge(detentions::routes())
