@@ -1164,14 +1164,11 @@ impl Access {
                 return Err(invalid("verb", "err-unknown-code", Some(other.to_owned())));
             }
         };
-        let year = match year.or_else(|| {
-            file.resolution
-                .adopted_on
-                .map(|d| chrono::Datelike::year(&d) + 1)
-        }) {
-            Some(y) => y,
-            None => return Err(invalid("year", "err-required", None)),
-        };
+        // The year after adoption; this year when no adoption date is recorded.
+        let year = year.unwrap_or_else(|| match file.resolution.adopted_on {
+            Some(d) => chrono::Datelike::year(&d) + 1,
+            None => chrono::Datelike::year(&self.store().clock().now()),
+        });
         let (Some(from), Some(until)) = (
             NaiveDate::from_ymd_opt(year, 1, 1),
             NaiveDate::from_ymd_opt(year + 1, 1, 1),

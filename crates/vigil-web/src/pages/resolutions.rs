@@ -28,6 +28,7 @@ use super::{page, respond, Layout};
 use crate::error::{WebError, WebResult};
 use crate::forms::{Fields, Opt};
 use crate::i18n::I18n;
+use crate::map;
 use crate::resolution_files::{self, ImportError, ImportOutcome};
 use crate::session::Ctx;
 use crate::AppState;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<AppState> {
             post(delete_paragraph),
         )
         .route("/resolutions/{id}/compare", get(compare))
+        .route("/resolutions/{id}/map.svg", get(map_svg))
         .route("/scorecards", get(scorecard))
         .route("/scorecards.csv", get(scorecard_csv))
 }
@@ -202,11 +204,61 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
 
 // ---------------------------------------------------------------- one resolution
 
-/// One state's vote for the table.
-pub struct VoteLine {
-    pub state: String,
-    pub name: String,
+/// The states that voted one way on the whole text, for the list beside the map.
+pub struct VoteGroup {
     pub vote: VoteChoice,
+    pub colour: &'static str,
+    pub names: Vec<String>,
+}
+
+/// Colours of the vote map (Okabe–Ito, from the map's categorical palette): yes blue,
+/// no vermilion, abstain yellow, absent reddish purple.
+fn vote_colour(v: VoteChoice) -> &'static str {
+    let [blue, vermilion, _, purple, yellow, _] = map::CATEGORY_COLOURS;
+    match v {
+        VoteChoice::Yes => blue,
+        VoteChoice::No => vermilion,
+        VoteChoice::Abstain => yellow,
+        VoteChoice::Absent => purple,
+    }
+}
+
+/// The vote on the whole text as a world map (server-side SVG, categorical).
+fn vote_map(t: &I18n, symbol: &str, votes: &[StateVote]) -> String {
+    let labels: Vec<String> = VoteChoice::ALL
+        .iter()
+        .map(|v| t.code("res-vote", v))
+        .collect();
+    let categories: Vec<map::Category> = VoteChoice::ALL
+        .iter()
+        .zip(&labels)
+        .map(|(v, label)| map::Category {
+            label,
+            colour: vote_colour(*v),
+        })
+        .collect();
+    let assigned: Vec<(String, usize)> = votes
+        .iter()
+        .filter_map(|v| {
+            VoteChoice::ALL
+                .iter()
+                .position(|c| *c == v.vote)
+                .map(|i| (v.state.clone(), i))
+        })
+        .collect();
+    let title = t.arg("res-map-title", symbol);
+    let no_data = t.get("res-map-no-vote");
+    let withheld = t.get("map-withheld");
+    map::categories(
+        &map::MapText {
+            title: &title,
+            lang: t.lang,
+            no_data: &no_data,
+            withheld: &withheld,
+        },
+        &categories,
+        &assigned,
+    )
 }
 
 #[derive(Template)]
@@ -217,7 +269,9 @@ struct ShowPage {
     file: ResolutionFile,
     /// The vote on the whole text and its lines, sorted by state name.
     main: Option<RollCall>,
-    main_votes: Vec<VoteLine>,
+    /// The states by vote on the whole text (the map beside them is an image: at
+    /// 193 states its SVG alone is two thirds of a page's budget).
+    vote_groups: Vec<VoteGroup>,
     others: Vec<RollCall>,
     main_sponsors: Vec<String>,
     co_sponsors: Vec<String>,
@@ -262,16 +316,24 @@ async fn render_show(
     let file = ctx.access.resolution_file(id).await?;
     let names = names(ctx).await?;
     let main = file.main_vote().cloned();
-    let mut main_votes: Vec<VoteLine> = main
+    let vote_groups: Vec<VoteGroup> = VoteChoice::ALL
         .iter()
-        .flat_map(|m| m.votes.iter())
-        .map(|v| VoteLine {
-            name: names.state(&v.state),
-            state: v.state.clone(),
-            vote: v.vote,
+        .map(|c| {
+            let mut names: Vec<String> = main
+                .iter()
+                .flat_map(|m| m.votes.iter())
+                .filter(|v| v.vote == *c)
+                .map(|v| names.state(&v.state))
+                .collect();
+            names.sort();
+            VoteGroup {
+                vote: *c,
+                colour: vote_colour(*c),
+                names,
+            }
         })
+        .filter(|g| !g.names.is_empty())
         .collect();
-    main_votes.sort_by(|a, b| a.name.cmp(&b.name));
     let others = file.other_votes().into_iter().cloned().collect();
     let mut main_sponsors = Vec::new();
     let mut co_sponsors = Vec::new();
@@ -309,7 +371,7 @@ async fn render_show(
         names,
         file,
         main,
-        main_votes,
+        vote_groups,
         others,
         main_sponsors,
         co_sponsors,
@@ -360,6 +422,22 @@ async fn delete_paragraph(ctx: Ctx, Path((id, paragraph)): Path<(Id, Id)>) -> Re
     let r = async {
         ctx.access.delete_paragraph(id, paragraph).await?;
         Ok(Redirect::to(&format!("/resolutions/{id}?saved=1#paragraphs")).into_response())
+    }
+    .await;
+    respond(&ctx, r)
+}
+
+/// The map of the vote on the whole text, as an SVG image (404 without one).
+async fn map_svg(ctx: Ctx, Path(id): Path<Id>) -> Response {
+    let r: WebResult<Response> = async {
+        let file = ctx.access.resolution_file(id).await?;
+        let main = file.main_vote().ok_or(WebError::NotFound)?;
+        let svg = vote_map(&ctx.t, &file.resolution.symbol, &main.votes);
+        Ok((
+            [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}\n"),
+        )
+            .into_response())
     }
     .await;
     respond(&ctx, r)

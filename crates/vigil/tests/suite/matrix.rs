@@ -181,6 +181,8 @@ const PAGE_RULES: &[PageRule] = &[
     ("POST", "/resolutions/{id}/paragraphs", "/resolutions/{resolution}/paragraphs", Rule::Can(Permission::EditResolutions), Allowed::Page),
     ("POST", "/resolutions/{id}/paragraphs/{paragraph}/delete", "/resolutions/{resolution}/paragraphs/{paragraph}/delete", Rule::Can(Permission::EditResolutions), Allowed::Page),
     ("GET", "/resolutions/{id}/compare", "/resolutions/{resolution}/compare", Rule::Can(Permission::Read), Allowed::Page),
+    // The fixture's resolution has no roll call: its vote map is absent (404).
+    ("GET", "/resolutions/{id}/map.svg", "/resolutions/{resolution}/map.svg", Rule::Can(Permission::Read), Allowed::PageOrAbsent),
     ("GET", "/scorecards", "/scorecards?state=CO&topic=defenders", Rule::Can(Permission::Read), Allowed::Page),
     ("GET", "/scorecards.csv", "/scorecards.csv?state=CO", Rule::Can(Permission::Read), Allowed::Page),
     // Users, audit log, lock-down: administrators.

@@ -719,6 +719,21 @@ async fn pages_forms_and_uploads_without_javascript() {
     );
     assert!(page.body.contains("Norway"));
     assert!(page.body.contains("Amendment"));
+    assert!(
+        page.body
+            .contains(&format!("src=\"/resolutions/{id}/map.svg\"")),
+        "the vote map"
+    );
+    let svg = v.get(&format!("/resolutions/{id}/map.svg")).await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert!(svg.body.contains("<title>Votes on A/RES/70/161</title>"));
+    assert!(
+        svg.body.contains("<title>Norway: Yes</title>"),
+        "{}",
+        svg.body
+    );
+    assert!(svg.body.contains("<title>China: No</title>"));
+    assert!(page.body.contains("id=\"vote-list\""));
     assert!(!page.body.contains("/edit\""), "a viewer gets no edit link");
     assert!(!page.body.contains("<script"));
     for path in [
@@ -747,6 +762,29 @@ async fn pages_forms_and_uploads_without_javascript() {
     assert_eq!(
         v.get("/resolutions/import").await.status,
         StatusCode::FORBIDDEN
+    );
+    // A full roll call (every member and observer) stays within the page budget.
+    let mut all = String::from("rcid,country,country_code,vote\n");
+    for c in un_states() {
+        all.push_str(&format!("5826,,{},1\n", c.alpha2));
+    }
+    let calls = "rcid,session,importantvote,date,unres,amend,para,short,descr\n\
+        5826,70,1,2015-12-17,A/RES/70/161,0,0,HUMAN RIGHTS DEFENDERS,x\n";
+    resolution_files::import_roll_calls(
+        &a,
+        ("rc.csv", calls.as_bytes()),
+        ("all.csv", all.as_bytes()),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let full = v.get(&format!("/resolutions/{id}")).await;
+    let css = v.get("/static/style.css").await;
+    assert!(un_states().len() >= 193);
+    assert!(
+        full.body.len() + css.body.len() <= 30 * 1024,
+        "page {} + css {} bytes",
+        full.body.len(),
+        css.body.len()
     );
     // Spanish.
     v.lang = Some("es");
