@@ -510,6 +510,8 @@ pub struct PublicRelease {
     pub revision: i64,
     pub title: String,
     pub kind: ReleaseKind,
+    /// What statistics count (`incidents`, `violations`, `victims`); empty for SDG.
+    pub measure: String,
     pub period: String,
     pub methodology: String,
     pub reason: String,
@@ -522,20 +524,33 @@ pub struct PublicRelease {
 impl Release {
     /// The public form, if published.
     pub fn public(&self) -> Option<PublicRelease> {
-        Some(PublicRelease {
+        self.published_at.map(|_| self.preview())
+    }
+
+    /// The form the public would see (for the analyst's preview and printout before
+    /// publication: dated at creation while unpublished).
+    pub fn preview(&self) -> PublicRelease {
+        PublicRelease {
             id: self.id,
             series_id: self.series_id,
             revision: self.revision,
             title: self.title.clone(),
             kind: self.kind,
+            measure: match self.kind {
+                ReleaseKind::Statistics if self.query.stats.measure.trim().is_empty() => {
+                    "incidents".to_owned()
+                }
+                ReleaseKind::Statistics => self.query.stats.measure.trim().to_owned(),
+                ReleaseKind::Sdg => String::new(),
+            },
             period: self.period.clone(),
             methodology: self.methodology.clone(),
             reason: self.reason.clone(),
             threshold: self.threshold,
             frozen_on: self.frozen_on,
-            published_at: self.published_at?,
+            published_at: self.published_at.unwrap_or(self.created_at),
             tables: self.tables.clone(),
-        })
+        }
     }
 }
 
@@ -618,6 +633,7 @@ mod tests {
             revision,
             title: "x".into(),
             kind: ReleaseKind::Statistics,
+            measure: "incidents".into(),
             period: String::new(),
             methodology: "m".into(),
             reason: String::new(),

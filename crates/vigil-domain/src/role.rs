@@ -38,6 +38,9 @@ pub enum Permission {
     /// Enter, edit and import UN resolutions, sponsors and roll-call votes (public
     /// record, not compartmented; every change audited).
     EditResolutions,
+    /// Freeze statistics as dated releases, revise them with a reason, and publish or
+    /// unpublish them on the public portal (after disclosure control).
+    PublishReleases,
 }
 
 impl Role {
@@ -68,7 +71,7 @@ impl Role {
                 matches!(p, Read | ReadSensitive | Write | Export | ManageCases)
             }
             Role::Documenter => matches!(p, Read | ReadSensitive | Write | Export),
-            Role::Analyst => matches!(p, Read | Export | EditResolutions),
+            Role::Analyst => matches!(p, Read | Export | EditResolutions | PublishReleases),
             Role::Viewer => matches!(p, Read),
         }
     }
@@ -128,5 +131,8 @@ mod tests {
         assert!(Role::Admin.can(Permission::OverrideVerification));
         assert!(Role::ProtectionOfficer.can(Permission::ManageCases));
         assert!(!Role::Documenter.can(Permission::ManageCases));
+        assert!(Role::Analyst.can(Permission::PublishReleases));
+        assert!(!Role::Documenter.can(Permission::PublishReleases));
+        assert!(!Role::Viewer.can(Permission::PublishReleases));
     }
 }

@@ -258,10 +258,11 @@ migrations!(
     "0008_statistics",
     "0011_cases",
     "0012_list_order",
+    "0013_releases",
     "0014_public_alerts",
     "0015_protection",
-    "0017_resolutions",
     "0016_un_communications",
+    "0017_resolutions",
 );
 
 /// Split a migration script into statements. Statements end with `;` at the end of a

@@ -21,6 +21,7 @@ mod lookup;
 pub mod postgres;
 pub mod public;
 pub mod records;
+pub mod releases;
 pub mod resolutions;
 pub mod rekey;
 pub mod read_cache;

@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod map;
 pub mod multipart;
 pub mod pages;
+pub mod release_report;
 pub mod resolution_files;
 pub mod security;
 pub mod session;

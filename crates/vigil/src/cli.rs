@@ -126,6 +126,12 @@ enum Command {
         #[command(subcommand)]
         command: crate::stats::IndicatorCommand,
     },
+    /// Versioned releases: freeze figures with their methodology after disclosure
+    /// control (`create`), `list`, `show` (see docs/usage.md, "Releases").
+    Release {
+        #[command(subcommand)]
+        command: crate::releases::ReleaseCommand,
+    },
     /// UN resolutions, sponsors and roll-call votes; state scorecards (issue 7).
     Resolutions {
         #[command(subcommand)]
@@ -544,6 +550,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { command } => audit_command(command).await,
         Command::Stats(args) => crate::stats::stats(*args).await,
         Command::Indicator { command } => crate::stats::indicator(command).await,
+        Command::Release { command } => crate::releases::command(command).await,
         Command::Resolutions { command } => crate::resolutions::command(command).await,
         Command::Key { command } => crate::rotate::command(command).await,
         Command::Compartment { command } => crate::compartments::command(command).await,

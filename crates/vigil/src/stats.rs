@@ -92,7 +92,7 @@ pub struct StatsArgs {
 }
 
 impl StatsArgs {
-    fn params(&self) -> anyhow::Result<StatsParams> {
+    pub(crate) fn params(&self) -> anyhow::Result<StatsParams> {
         if self.by.len() > 2 {
             anyhow::bail!("--by: at most two dimensions (got {})", self.by.len());
         }

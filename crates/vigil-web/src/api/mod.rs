@@ -18,6 +18,7 @@ mod groups;
 mod incidents;
 mod persons;
 mod reference;
+mod releases;
 mod stats;
 mod target;
 mod un_comms;
@@ -129,6 +130,11 @@ fn endpoints() -> Vec<Endpoint> {
         GET "/api/v1/statistics/rates" => stats::rates,
         GET "/api/v1/indicators/sdg-16-10-1" => stats::sdg,
         GET "/api/v1/indicators/sdg-16-10-1.csv" => stats::sdg_csv,
+        GET "/api/v1/releases" => releases::list_releases,
+        POST "/api/v1/releases" => releases::create_release,
+        GET "/api/v1/releases/{id}" => releases::get_release,
+        POST "/api/v1/releases/{id}/revisions" => releases::revise_release,
+        POST "/api/v1/releases/{id}/publish" => releases::publish_release,
     ]
 }
 
@@ -289,6 +295,11 @@ impl Modify for BearerToken {
         stats::rates,
         stats::sdg,
         stats::sdg_csv,
+        releases::list_releases,
+        releases::create_release,
+        releases::get_release,
+        releases::revise_release,
+        releases::publish_release,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerToken),
@@ -302,6 +313,7 @@ impl Modify for BearerToken {
         (name = "alerts", description = "Public alerts: drafted about a case, published on /public/alerts only after an administrator approves and only while the person consents to be named"),
         (name = "vocabularies", description = "Classified lists with stable codes"),
         (name = "countries", description = "ISO 3166-1 countries with M49 regions"),
+        (name = "releases", description = "Versioned releases: figures frozen with their methodology after disclosure control, corrected as revisions with a reason, published on /public/releases (analysts and administrators)"),
         (name = "statistics", description = "Counts, rates and SDG indicator 16.10.1 over what the caller may count; rules in docs/methodology.md"),
         (name = "search", description = "Full-text search within what the caller may see"),
         (name = "account", description = "The token's own account"),

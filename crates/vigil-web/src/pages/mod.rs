@@ -13,6 +13,8 @@ mod groups;
 pub(crate) mod incidents;
 mod lockdown;
 mod persons;
+mod public_releases;
+mod releases;
 mod public;
 mod resolutions;
 mod second_factor;
@@ -51,9 +53,9 @@ pub fn routes(state: AppState) -> Router {
         .merge(persons::routes())
         .merge(groups::routes())
         .merge(cases::routes())
+        .merge(detentions::routes())
         .merge(alerts::routes())
         .merge(public::routes())
-        .merge(detentions::routes())
         .merge(un_comms::routes())
         .merge(admin::routes())
         .merge(audit::routes())
@@ -63,6 +65,8 @@ pub fn routes(state: AppState) -> Router {
         .merge(lockdown::routes())
         .merge(evidence::routes())
         .merge(stats::routes())
+        .merge(releases::routes())
+        .merge(public_releases::routes())
         .merge(resolutions::routes())
         .merge(webauthn::routes())
         .fallback(not_found)

@@ -21,6 +21,7 @@ mod matrix;
 mod perf_semantics;
 mod pg_at_rest;
 mod protection;
+mod releases;
 mod public;
 mod resolutions;
 mod rotate;

@@ -144,6 +144,18 @@ const PAGE_RULES: &[PageRule] = &[
     ("GET", "/public/memorial", "/public/memorial", Rule::Public, Allowed::Page),
     ("GET", "/public/alerts", "/public/alerts", Rule::Public, Allowed::Page),
     ("GET", "/public/alerts/{id}", "/public/alerts/{public_alert}", Rule::Public, Allowed::Page),
+    // Versioned releases (issue 5 point 6): published ones on the portal for anyone;
+    // freezing, revising and publishing for analysts and administrators. `{release}` is
+    // published, `{draft_release}` is not (POSTs go to it so publication stays put).
+    ("GET", "/public/releases", "/public/releases", Rule::Public, Allowed::Page),
+    ("GET", "/public/releases/{id}", "/public/releases/{release}", Rule::Public, Allowed::Page),
+    ("GET", "/releases", "/releases", Rule::Can(Permission::PublishReleases), Allowed::Page),
+    ("GET", "/releases/new", "/releases/new?by=year", Rule::Can(Permission::PublishReleases), Allowed::Page),
+    ("POST", "/releases/new", "/releases/new", Rule::Can(Permission::PublishReleases), Allowed::Page),
+    ("GET", "/releases/{id}", "/releases/{release}", Rule::Can(Permission::PublishReleases), Allowed::Page),
+    ("GET", "/releases/{id}/report", "/releases/{release}/report", Rule::Can(Permission::PublishReleases), Allowed::Page),
+    ("POST", "/releases/{id}/revise", "/releases/{draft_release}/revise", Rule::Can(Permission::PublishReleases), Allowed::Page),
+    ("POST", "/releases/{id}/publish", "/releases/{draft_release}/publish", Rule::Can(Permission::PublishReleases), Allowed::Page),
     // Public alerts, staff side: drafted and taken down by those who manage cases,
     // approved by administrators. `{alert}` is a draft.
     ("GET", "/alerts", "/alerts", Rule::Can(Permission::ManageCases), Allowed::Page),
@@ -318,6 +330,11 @@ const API_RULES: &[ApiRuleRow] = &[
     ("GET", "/api/v1/statistics/rates", "/api/v1/statistics/rates", ApiRule::Can(Permission::Read)),
     ("GET", "/api/v1/indicators/sdg-16-10-1", "/api/v1/indicators/sdg-16-10-1?from=2024-01", ApiRule::Can(Permission::Read)),
     ("GET", "/api/v1/indicators/sdg-16-10-1.csv", "/api/v1/indicators/sdg-16-10-1.csv", ApiRule::Can(Permission::Read)),
+    ("GET", "/api/v1/releases", "/api/v1/releases", ApiRule::Can(Permission::PublishReleases)),
+    ("POST", "/api/v1/releases", "/api/v1/releases", ApiRule::Can(Permission::PublishReleases)),
+    ("GET", "/api/v1/releases/{id}", "/api/v1/releases/{release}", ApiRule::Can(Permission::PublishReleases)),
+    ("POST", "/api/v1/releases/{id}/revisions", "/api/v1/releases/{draft_release}/revisions", ApiRule::Can(Permission::PublishReleases)),
+    ("POST", "/api/v1/releases/{id}/publish", "/api/v1/releases/{draft_release}/publish", ApiRule::Can(Permission::PublishReleases)),
     ("POST", "/api/v1/incidents/{id}/evidence", "/api/v1/incidents/{incident}/evidence", ApiRule::Can(Permission::Write)),
     ("GET", "/api/v1/incidents/{id}/evidence", "/api/v1/incidents/{incident}/evidence", ApiRule::Can(Permission::Read)),
     ("GET", "/api/v1/evidence/{id}/download", "/api/v1/evidence/{evidence}/download", ApiRule::Can(Permission::ReadSensitive)),
@@ -684,6 +701,25 @@ impl Fixtures {
             .await
             .unwrap();
         values.insert("{resolution}", resolution.to_string());
+        // Releases (issue 5 point 6), frozen by the analyst: one published, one draft.
+        let release_input = vigil_domain::release::ReleaseInput {
+            title: "Matrix release".into(),
+            kind: "statistics".into(),
+            methodology: "Counted by year.".into(),
+            query: vigil_domain::release::ReleaseQuery {
+                stats: vigil_domain::stats::StatsParams {
+                    by: "year".into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let release = ra.create_release(&release_input).await.unwrap();
+        ra.publish_release(release, true).await.unwrap();
+        let draft_release = ra.create_release(&release_input).await.unwrap();
+        values.insert("{release}", release.to_string());
+        values.insert("{draft_release}", draft_release.to_string());
         values.insert("{paragraph}", paragraph.to_string());
         let elsewhere = db
             .store
@@ -956,6 +992,7 @@ fn api_body(method: &str, route: &str, fx: &Fixtures) -> (String, String) {
         ("PUT", "/api/v1/cases/detentions/{id}") => json!({"version": 999, "detention": {}}),
         ("PUT", "/api/v1/alerts/{id}") => json!({"version": 999, "alert": {}}),
         ("POST", "/api/v1/alerts/{id}/publish") => json!({"version": 999}),
+        ("POST", "/api/v1/releases/{id}/publish") => json!({"published": false}),
         ("POST", "/api/v1/vocabularies/{kind}/terms") => {
             json!({"code": "matrix_term", "label_en": "Matrix", "label_es": "Matriz"})
         }

@@ -645,6 +645,7 @@ pub fn every_page(s: &Seeded) -> Vec<PageRule> {
         ("/public".into(), false, false, false),
         ("/public/memorial".into(), false, false, false),
         ("/public/alerts".into(), false, false, false),
+        ("/public/releases".into(), false, false, false),
         ("/public?lang=es".into(), false, false, false),
         ("/admin/alerts".into(), false, false, true),
     ];
