@@ -4,8 +4,8 @@
 //! The shapes are `assets/map/world.txt`, made once by `assets/map/make_world_map.py`
 //! from the npm package `world-atlas` 2.0.2 (ISC), itself made from Natural Earth's
 //! 1:110m countries (public domain): Equal Earth projection, borders simplified to
-//! under a unit of a 400-unit-wide map and stored as relative SVG path data (about
-//! 13 KB). Small states that 1:110m leaves out (most island states) are dots, drawn
+//! 1.5 units of a 300-unit-wide map and stored as relative SVG path data (about 6 KB,
+//! so a page with a map stays within its 30 KB). Small states that 1:110m leaves out (most island states) are dots, drawn
 //! only when they have a value, so they stay visible and can be hovered.
 //!
 //! Two colourings share one renderer: [`counts`] classes numbers into a few
@@ -77,7 +77,7 @@ impl World {
             .next()
             .and_then(|l| l.split_once(' '))
             .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
-            .unwrap_or((400, 200));
+            .unwrap_or((300, 150));
         let countries = Countries::get();
         let mut shapes: Vec<(String, Shape)> = lines
             .filter_map(|l| {
@@ -198,27 +198,28 @@ fn nice_at_most(x: f64) -> i64 {
 }
 
 /// Classes for these counts: at most [`MAX_CLASSES`] (fewer when there are fewer
-/// distinct values), with upper bounds at "nice" numbers (1, 2, 5, 10, 20, …) at or
-/// below points spaced evenly on a log scale from 1 to the largest count, the last
-/// bound the largest count itself. Counts of zero
+/// distinct values), from the smallest count to the largest, with upper bounds at
+/// "nice" numbers (1, 2, 5, 10, 20, …) at or below points spaced evenly on a log scale
+/// between them, the last bound the largest count itself. Counts of zero
 /// or less belong to no class.
 pub fn classes(values: impl IntoIterator<Item = i64>) -> Vec<Class> {
     let mut positive: Vec<i64> = values.into_iter().filter(|v| *v > 0).collect();
     positive.sort_unstable();
     positive.dedup();
-    let Some(&max) = positive.last() else {
+    let (Some(&min), Some(&max)) = (positive.first(), positive.last()) else {
         return Vec::new();
     };
     let n = positive.len().min(MAX_CLASSES);
+    let ratio = max as f64 / min as f64;
     let mut highs: Vec<i64> = (1..n)
-        .map(|k| nice_at_most((max as f64).powf(k as f64 / n as f64)))
-        .filter(|h| *h < max)
+        .map(|k| nice_at_most(min as f64 * ratio.powf(k as f64 / n as f64)))
+        .filter(|h| min <= *h && *h < max)
         .collect();
     highs.push(max);
     highs.sort_unstable();
     highs.dedup();
     let steps = highs.len();
-    let mut low = 1;
+    let mut low = min;
     highs
         .into_iter()
         .enumerate()
@@ -300,7 +301,7 @@ pub fn categories(text: &MapText, categories: &[Category], assigned: &[(String, 
 }
 
 const LEGEND_COLUMNS: u32 = 3;
-const LEGEND_ROW: u32 = 20;
+const LEGEND_ROW: u32 = 17;
 
 fn render(
     text: &MapText,
@@ -310,13 +311,13 @@ fn render(
     let world = World::get();
     legend.push((NO_DATA, text.no_data.to_owned()));
     let rows = (legend.len() as u32).div_ceil(LEGEND_COLUMNS);
-    let top = world.height + 10;
+    let top = world.height + 8;
     let h = top + rows * LEGEND_ROW;
     let w = world.width;
     let mut s = String::with_capacity(24 * 1024);
     let _ = write!(
         s,
-        r#"<svg class="chart map" viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg" font-family="system-ui,sans-serif" font-size="13"><title>{t}</title>"#,
+        r#"<svg class="chart map" viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg" font-family="system-ui,sans-serif" font-size="11"><title>{t}</title>"#,
         t = esc(text.title)
     );
     // Every country without a value in one grey shape.
@@ -354,7 +355,7 @@ fn render(
                 Shape::Dot(x, y) => {
                     let _ = write!(
                         dots,
-                        r#"<circle cx="{x:.0}" cy="{y:.0}" r="2.6" fill="{colour}"><title>{title}</title></circle>"#
+                        r#"<circle cx="{x:.0}" cy="{y:.0}" r="2" fill="{colour}"><title>{title}</title></circle>"#
                     );
                 }
             }
@@ -373,9 +374,9 @@ fn render(
         let y = top + (i / LEGEND_COLUMNS) * LEGEND_ROW;
         let _ = write!(
             s,
-            r##"<rect x="{x}" y="{y}" width="14" height="14" fill="{colour}" stroke="#5b6770" stroke-width=".5"/><text x="{tx}" y="{ty}" fill="#1d2327">{l}</text>"##,
-            tx = x + 19,
-            ty = y + 12,
+            r##"<rect x="{x}" y="{y}" width="11" height="11" fill="{colour}" stroke="#5b6770" stroke-width=".5"/><text x="{tx}" y="{ty}" fill="#1d2327">{l}</text>"##,
+            tx = x + 15,
+            ty = y + 10,
             l = esc(label)
         );
     }
@@ -476,7 +477,7 @@ mod tests {
             .count();
         let w = World::get();
         assert_eq!(w.codes().count(), lines - 1, "a data line did not parse");
-        assert_eq!((w.width, w.height), (400, 176));
+        assert_eq!((w.width, w.height), (300, 132));
         for code in [
             "CO", "BR", "FR", "RU", "US", "IN", "CN", "AU", "ZA", "MX", "SO", "JP", "GB",
         ] {
@@ -503,7 +504,13 @@ mod tests {
         assert!(class_of(&c, 0).is_none());
         let one = classes([4, 4]);
         assert_eq!(one.len(), 1);
-        assert_eq!(one[0].label(), "1–4");
+        assert_eq!(one[0].label(), "4");
+        // Classes start at the smallest count.
+        let high = classes([9, 12, 12, 17, 21, 21, 28, 35, 41, 80]);
+        assert_eq!(
+            high.iter().map(Class::label).collect::<Vec<_>>(),
+            ["9–10", "11–20", "21–50", "51–80"]
+        );
         assert!(classes([0]).is_empty());
         let two = classes([1, 2]);
         assert_eq!(two.iter().map(Class::label).collect::<Vec<_>>(), ["1", "2"]);
@@ -607,10 +614,10 @@ mod tests {
             .collect();
         let svg = counts(&text(), &all);
         check_markup(&svg).unwrap();
-        assert!(svg.len() < 24_000, "{} bytes", svg.len());
+        assert!(svg.len() < 22_000, "{} bytes", svg.len());
         let none = counts(&text(), &[]);
         check_markup(&none).unwrap();
-        assert!(none.len() < 15_000, "{} bytes", none.len());
+        assert!(none.len() < 7_000, "{} bytes", none.len());
     }
 
     #[test]

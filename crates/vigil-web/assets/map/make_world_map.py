@@ -28,8 +28,8 @@ import json
 import math
 import sys
 
-WIDTH = 400
-TOLERANCE = 1.0
+WIDTH = 300
+TOLERANCE = 1.5
 SKIP = {"010"}  # Antarctica
 MERGE = {"N. Cyprus": "196", "Somaliland": "706", "Kosovo": "XK"}
 

@@ -205,17 +205,16 @@ fn chart_for(
     }
 }
 
-/// The world map of a table grouped by country first (`one_way`, when given, is that
-/// dimension alone, counted exactly), and a note naming what it cannot draw; empty
-/// when the first dimension is not country. Groups without a shape (unknown country,
-/// a code outside the map) stay in the table only.
-fn map_for(t: &StatsTable, one_way: Option<&StatsTable>, labels: &StatsLabels) -> (String, String) {
-    if t.dimensions.first() != Some(&Dimension::Country) {
+/// The world map of a table grouped by country alone, and a note naming what it cannot
+/// draw; empty for any other grouping (a two-way table's rows would not fit in the
+/// page's weight beside a map). Groups without a shape (unknown country, a code
+/// outside the map) stay in the table only.
+fn map_for(t: &StatsTable, labels: &StatsLabels) -> (String, String) {
+    if t.dimensions != [Dimension::Country] {
         return (String::new(), String::new());
     }
-    let src = one_way.unwrap_or(t);
     let world = map::World::get();
-    let values: Vec<(String, map::Value)> = src
+    let values: Vec<(String, map::Value)> = t
         .rows
         .iter()
         .filter_map(|r| {
@@ -367,7 +366,7 @@ async fn results(ctx: &Ctx, q: &StatsQuery, labels: &StatsLabels) -> WebResult<R
         _ => None,
     };
     let (chart, chart_note) = chart_for(&t, one_way.as_ref(), labels);
-    let (map, map_note) = map_for(&t, one_way.as_ref(), labels);
+    let (map, map_note) = map_for(&t, labels);
     let rates = ctx.access.rates(q).await?;
     let rate_line = |r: &Rate, label: String| RateLine {
         label,
@@ -474,7 +473,7 @@ async fn map_svg(ctx: Ctx, Query(p): Query<StatsParams>) -> Response {
         q.dims = vec![Dimension::Country];
         let t = ctx.access.statistics(&q).await?;
         let labels = StatsLabels::new(ctx.t.clone(), vocab);
-        let (svg, _) = map_for(&t, None, &labels);
+        let (svg, _) = map_for(&t, &labels);
         Ok((
             [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
             format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}\n"),
