@@ -262,7 +262,7 @@ pub fn merge_timeline(timeline: &mut Vec<TimelineEntry>, detentions: &[Detention
         "hearing" => 5,
         _ => 6,
     };
-    timeline.sort_by(|a, b| (a.date, order(&a.kind), a.id).cmp(&(b.date, order(&b.kind), b.id)));
+    timeline.sort_by_key(|a| (a.date, order(&a.kind), a.id));
 }
 
 // ---------------------------------------------------------------- iCalendar
