@@ -48,6 +48,16 @@ pub enum ImportError {
     Store(StoreError),
 }
 
+/// Refuse before reading: someone who may not import learns nothing about the files
+/// (`Access` checks again when writing).
+fn may_import(access: &Access) -> Result<(), ImportError> {
+    if access.can_edit_resolutions() {
+        Ok(())
+    } else {
+        Err(ImportError::Store(StoreError::Forbidden))
+    }
+}
+
 impl From<StoreError> for ImportError {
     fn from(e: StoreError) -> Self {
         ImportError::Store(e)
@@ -436,6 +446,7 @@ pub async fn import_roll_calls(
     calls: (&str, &[u8]),
     votes: (&str, &[u8]),
 ) -> Result<ImportOutcome, ImportError> {
+    may_import(access)?;
     let (rows, vote_rows, skipped) =
         parse_roll_calls(calls.0, calls.1, votes.0, votes.1).map_err(ImportError::Rows)?;
     let counts = access
@@ -480,6 +491,7 @@ pub async fn import_resolution_list(
     name: &str,
     bytes: &[u8],
 ) -> Result<ImportOutcome, ImportError> {
+    may_import(access)?;
     let mut errs = Vec::new();
     let Some(t) = Table::read(name, bytes, &mut errs) else {
         return Err(ImportError::Rows(errs));
@@ -551,6 +563,7 @@ pub async fn import_sponsor_list(
     name: &str,
     bytes: &[u8],
 ) -> Result<ImportOutcome, ImportError> {
+    may_import(access)?;
     let mut errs = Vec::new();
     let Some(t) = Table::read(name, bytes, &mut errs) else {
         return Err(ImportError::Rows(errs));

@@ -104,3 +104,4 @@ err-resolution-unknown = No resolution { $value } is stored.
 res-map-title = Votes on { $value }
 res-map-no-vote = No vote recorded
 res-map-alt = the list below names every state by vote.
+err-import-row = { $value }

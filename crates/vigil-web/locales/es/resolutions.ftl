@@ -104,3 +104,4 @@ err-resolution-unknown = No hay ninguna resolución { $value }.
 res-map-title = Votos sobre { $value }
 res-map-no-vote = Sin voto registrado
 res-map-alt = la lista de abajo nombra a cada Estado según su voto.
+err-import-row = { $value }

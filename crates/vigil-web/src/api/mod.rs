@@ -18,6 +18,7 @@ mod groups;
 mod incidents;
 mod persons;
 mod reference;
+mod resolutions;
 mod releases;
 mod stats;
 mod target;
@@ -106,6 +107,18 @@ fn endpoints() -> Vec<Endpoint> {
         POST "/api/v1/cases/{id}/actions" => cases::add_action,
         PUT "/api/v1/cases/{id}/incidents/{incident}" => cases::link_incident,
         DELETE "/api/v1/cases/{id}/incidents/{incident}" => cases::unlink_incident,
+        GET "/api/v1/resolutions" => resolutions::list_resolutions,
+        POST "/api/v1/resolutions" => resolutions::create_resolution,
+        POST "/api/v1/resolutions/import/rollcalls" => resolutions::import_rollcalls,
+        POST "/api/v1/resolutions/import/list" => resolutions::import_list,
+        POST "/api/v1/resolutions/import/sponsors" => resolutions::import_sponsors,
+        GET "/api/v1/resolutions/{id}" => resolutions::get_resolution,
+        PUT "/api/v1/resolutions/{id}" => resolutions::update_resolution,
+        POST "/api/v1/resolutions/{id}/paragraphs" => resolutions::add_paragraph,
+        DELETE "/api/v1/resolutions/{id}/paragraphs/{paragraph}" => resolutions::delete_paragraph,
+        GET "/api/v1/resolutions/{id}/comparison" => resolutions::comparison,
+        GET "/api/v1/scorecards" => resolutions::scorecard,
+        GET "/api/v1/scorecards.csv" => resolutions::scorecard_csv,
         POST "/api/v1/cases/{id}/alerts" => alerts::create_alert,
         GET "/api/v1/alerts" => alerts::list_alerts,
         GET "/api/v1/alerts/{id}" => alerts::get_alert,
@@ -271,6 +284,18 @@ impl Modify for BearerToken {
         cases::add_action,
         cases::link_incident,
         cases::unlink_incident,
+        resolutions::list_resolutions,
+        resolutions::create_resolution,
+        resolutions::import_rollcalls,
+        resolutions::import_list,
+        resolutions::import_sponsors,
+        resolutions::get_resolution,
+        resolutions::update_resolution,
+        resolutions::add_paragraph,
+        resolutions::delete_paragraph,
+        resolutions::comparison,
+        resolutions::scorecard,
+        resolutions::scorecard_csv,
         alerts::create_alert,
         alerts::list_alerts,
         alerts::get_alert,
@@ -311,6 +336,7 @@ impl Modify for BearerToken {
         (name = "groups", description = "Organisations, communities, movements"),
         (name = "cases", description = "Protection cases: risk assessments, actions, linked incidents (administrators and protection officers)"),
         (name = "alerts", description = "Public alerts: drafted about a case, published on /public/alerts only after an administrator approves and only while the person consents to be named"),
+        (name = "resolutions", description = "UN resolutions: sponsors, roll-call votes, operative paragraphs; imports of the UN General Assembly voting data set; state scorecards beside documented incidents (public record; changes by analysts and administrators)"),
         (name = "vocabularies", description = "Classified lists with stable codes"),
         (name = "countries", description = "ISO 3166-1 countries with M49 regions"),
         (name = "releases", description = "Versioned releases: figures frozen with their methodology after disclosure control, corrected as revisions with a reason, published on /public/releases (analysts and administrators)"),

@@ -791,3 +791,187 @@ async fn pages_forms_and_uploads_without_javascript() {
     let es = v.get(&format!("/resolutions/{id}")).await;
     assert!(es.body.contains("Votaciones"), "{}", es.body);
 }
+
+async fn api(
+    app: &axum::Router,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, String) {
+    use http_body_util::BodyExt as _;
+    use tower::ServiceExt as _;
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(
+            body.map(|b| Body::from(b.to_string()))
+                .unwrap_or_else(Body::empty),
+        )
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn the_api_imports_reads_and_scores() {
+    use serde_json::{json, Value};
+    let db = support::sqlite().await;
+    let analyst = db.user(Role::Analyst).await;
+    let (_, token) = db
+        .store
+        .create_api_token(analyst.id, "res", None)
+        .await
+        .unwrap();
+    let viewer = db.user(Role::Viewer).await;
+    let (_, viewer_token) = db
+        .store
+        .create_api_token(viewer.id, "v", None)
+        .await
+        .unwrap();
+    let app = vigil_web::router(db.store.clone(), vigil_web::WebConfig::default());
+    let files = json!({
+        "rollcalls": String::from_utf8(data("rollcalls.csv")).unwrap(),
+        "votes": String::from_utf8(data("votes.csv")).unwrap(),
+    });
+    let (st, _) = api(
+        &app,
+        "POST",
+        "/api/v1/resolutions/import/rollcalls",
+        &viewer_token,
+        Some(files.clone()),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let mut bad = files.clone();
+    bad["votes"] = Value::String(format!(
+        "{}5826,Atlantis,XX,1\n",
+        files["votes"].as_str().unwrap()
+    ));
+    let (st, body) = api(
+        &app,
+        "POST",
+        "/api/v1/resolutions/import/rollcalls",
+        &token,
+        Some(bad),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("votes:22:country_code"), "{body}");
+    assert_eq!(count(&db, "roll_calls").await, 0);
+    let (st, body) = api(
+        &app,
+        "POST",
+        "/api/v1/resolutions/import/rollcalls",
+        &token,
+        Some(files.clone()),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let r: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(r["counts"]["created"], 3);
+    let (_, body) = api(
+        &app,
+        "POST",
+        "/api/v1/resolutions/import/rollcalls",
+        &token,
+        Some(files),
+    )
+    .await;
+    let r: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(r["counts"]["unchanged"], 3);
+
+    let (st, body) = api(&app, "GET", "/api/v1/resolutions", &viewer_token, None).await;
+    assert_eq!(st, StatusCode::OK);
+    let list: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(list[0]["symbol"], "A/RES/70/161");
+    assert_eq!(list[0]["tally"]["yes"], 5);
+    let id = list[0]["id"].as_i64().unwrap();
+    let (st, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resolutions/{id}"),
+        &viewer_token,
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let f: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(f["roll_calls"][0]["kind"], "resolution");
+    assert_eq!(f["roll_calls"][0]["tally"]["no"], 3);
+
+    let (st, body) = api(
+        &app,
+        "POST",
+        "/api/v1/resolutions",
+        &token,
+        Some(json!({"symbol": "R/72/247", "title": "Defenders", "adoption": "without_vote", "adopted_on": "2017-12-24", "topics": "defenders", "co_sponsors": "Colombia"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    let (st, body) = api(
+        &app,
+        "POST",
+        "/api/v1/resolutions",
+        &token,
+        Some(json!({"symbol": "A/RES/72/247", "title": "Again", "adoption": "consensus"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(body.contains("err-resolution-exists"), "{body}");
+
+    let (st, body) = api(
+        &app,
+        "GET",
+        "/api/v1/scorecards?state=CO&topic=defenders",
+        &viewer_token,
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let card: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(card["lines"][0]["symbol"], "A/RES/72/247");
+    assert_eq!(card["lines"][0]["position"], "consensus");
+    assert_eq!(card["lines"][0]["sponsor"], "co");
+    let (st, _) = api(
+        &app,
+        "GET",
+        "/api/v1/scorecards?state=Atlantis",
+        &viewer_token,
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, body) = api(
+        &app,
+        "GET",
+        "/api/v1/scorecards.csv?state=CO",
+        &viewer_token,
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(body.contains("resolution,CO,,A/RES/70/161"), "{body}");
+    let (st, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resolutions/{id}/comparison?verb=killing&year=2016"),
+        &viewer_token,
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let (st, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resolutions/{id}/comparison?verb=maiming"),
+        &viewer_token,
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+}
