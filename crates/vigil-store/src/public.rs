@@ -214,10 +214,12 @@ impl PublicReader {
 
 // ---------------------------------------------------------------- staff store
 
-const ALERT_COLS: &str = "a.id, a.case_id, c.title, a.person_id, p.code, p.legal_name, p.consent_publish,
+const ALERT_COLS: &str =
+    "a.id, a.case_id, c.title, a.person_id, p.code, p.legal_name, p.consent_publish,
     a.title, a.body, a.status, a.version, cu.username, a.created_at, a.updated_at, au.username,
     a.published_at, wu.username, a.withdrawn_at, a.withdrawn_reason";
-const ALERT_FROM: &str = "alerts a JOIN cases c ON c.id = a.case_id JOIN persons p ON p.id = a.person_id
+const ALERT_FROM: &str =
+    "alerts a JOIN cases c ON c.id = a.case_id JOIN persons p ON p.id = a.person_id
     LEFT JOIN users cu ON cu.id = a.created_by LEFT JOIN users au ON au.id = a.approved_by
     LEFT JOIN users wu ON wu.id = a.withdrawn_by";
 
@@ -317,12 +319,7 @@ impl Store {
     /// The case must be one the reader sees; the person must be visible, related to the
     /// case (its subject, a member of the group it protects, or a victim in one of its
     /// linked incidents) and consent to be named, with a name recorded.
-    async fn alert_person(
-        &self,
-        tx: &mut Box<dyn Tx>,
-        case: Id,
-        code: &str,
-    ) -> Result<Id> {
+    async fn alert_person(&self, tx: &mut Box<dyn Tx>, case: Id, code: &str) -> Result<Id> {
         let rows = tx
             .query(
                 &format!(
@@ -333,7 +330,11 @@ impl Store {
             )
             .await?;
         let Some(r) = rows.first() else {
-            return Err(invalid("person_code", "err-alert-person", Some(code.into())));
+            return Err(invalid(
+                "person_code",
+                "err-alert-person",
+                Some(code.into()),
+            ));
         };
         let id = r.int(0);
         let related = tx
@@ -357,11 +358,7 @@ impl Store {
     }
 
     /// Refuse a person who does not consent to be named, or has no name recorded.
-    fn consents(
-        r: &Row,
-        code: &str,
-        unseal: impl Fn(String) -> Result<String>,
-    ) -> Result<()> {
+    fn consents(r: &Row, code: &str, unseal: impl Fn(String) -> Result<String>) -> Result<()> {
         if r.text(1) != "named" {
             return Err(invalid(
                 "person_code",
@@ -370,7 +367,11 @@ impl Store {
             ));
         }
         if unseal(r.text(2))?.trim().is_empty() {
-            return Err(invalid("person_code", "err-alert-no-name", Some(code.into())));
+            return Err(invalid(
+                "person_code",
+                "err-alert-no-name",
+                Some(code.into()),
+            ));
         }
         Ok(())
     }

@@ -156,7 +156,13 @@ fn assert_public(at: &str, p: &Page) {
     {
         assert!(!p.body.contains(secret), "{at}: shows {secret:?}");
     }
-    for attr in ["src=\"http", "href=\"http", "src=\"//", "href=\"//", "<script"] {
+    for attr in [
+        "src=\"http",
+        "href=\"http",
+        "src=\"//",
+        "href=\"//",
+        "<script",
+    ] {
         assert!(!p.body.contains(attr), "{at}: {attr}");
     }
 }
@@ -212,7 +218,11 @@ async fn the_memorial_names_only_verified_killings_of_consenting_defenders(db: T
     killed(&a, &relative, "2023-06-03", "CO", Verified).await;
     // A named defender in another compartment: consent is the person's, so the
     // memorial draws on every compartment (docs/security.md, "The public portal").
-    let elsewhere = db.store.create_compartment("Confidential", None).await.unwrap();
+    let elsewhere = db
+        .store
+        .create_compartment("Confidential", None)
+        .await
+        .unwrap();
     let other = db.user(Role::Documenter).await;
     db.store
         .set_membership(elsewhere, other.id, Some(Level::Full), None)
@@ -351,8 +361,14 @@ async fn alerts_are_public_only_after_approval_and_keep_their_history(db: TestDb
     let page = get(&app, &format!("/public/alerts/{id}"), &[]).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.body.contains("Canaryheadline"));
-    assert!(!get(&app, "/public/alerts", &[]).await.body.contains("Canaryheadline"));
-    assert!(!get(&app, "/public", &[]).await.body.contains("Canaryheadline"));
+    assert!(!get(&app, "/public/alerts", &[])
+        .await
+        .body
+        .contains("Canaryheadline"));
+    assert!(!get(&app, "/public", &[])
+        .await
+        .body
+        .contains("Canaryheadline"));
 
     // Only administrators approve; at the version they read.
     assert!(matches!(
@@ -361,7 +377,10 @@ async fn alerts_are_public_only_after_approval_and_keep_their_history(db: TestDb
     ));
     for role in [Role::Documenter, Role::Analyst, Role::Viewer] {
         let x = db.access(role).await;
-        assert!(matches!(x.publish_alert(id, 1).await, Err(StoreError::Forbidden)));
+        assert!(matches!(
+            x.publish_alert(id, 1).await,
+            Err(StoreError::Forbidden)
+        ));
         assert!(matches!(x.alert(id).await, Err(StoreError::Forbidden)));
     }
     let mut edited = alert(&p);
@@ -371,7 +390,12 @@ async fn alerts_are_public_only_after_approval_and_keep_their_history(db: TestDb
         admin.publish_alert(id, 1).await,
         Err(StoreError::Conflict(2))
     ));
-    assert!(admin.alerts_to_approve().await.unwrap().iter().any(|a| a.id == id));
+    assert!(admin
+        .alerts_to_approve()
+        .await
+        .unwrap()
+        .iter()
+        .any(|a| a.id == id));
     admin.publish_alert(id, 2).await.unwrap();
     assert!(admin.alerts_to_approve().await.unwrap().is_empty());
 
@@ -383,9 +407,14 @@ async fn alerts_are_public_only_after_approval_and_keep_their_history(db: TestDb
     let page = get(&app, &format!("/public/alerts/{id}"), &[]).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_public("alert", &page);
-    assert!(page.body.contains("Canaryheadline") && page.body.contains("Canaryalert Defensora Maya"));
+    assert!(
+        page.body.contains("Canaryheadline") && page.body.contains("Canaryalert Defensora Maya")
+    );
     assert!(page.body.contains("28 November 2026"));
-    assert!(!page.body.contains("Protection of a Maya defender"), "no case title");
+    assert!(
+        !page.body.contains("Protection of a Maya defender"),
+        "no case title"
+    );
     let list = get(&app, "/public/alerts", &[]).await;
     assert_public("alerts", &list);
     assert!(list.body.contains("Canaryheadline"));
@@ -403,7 +432,10 @@ async fn alerts_are_public_only_after_approval_and_keep_their_history(db: TestDb
     let refused = po.unpublish_alert(id, "  ").await;
     assert!(matches!(&refused, Err(StoreError::Invalid(e)) if e.0[0].field == "reason"));
     assert!(matches!(
-        db.access(Role::Documenter).await.unpublish_alert(id, "x").await,
+        db.access(Role::Documenter)
+            .await
+            .unpublish_alert(id, "x")
+            .await,
         Err(StoreError::Forbidden)
     ));
     po.unpublish_alert(id, "Her family asked us to wait")
@@ -414,7 +446,10 @@ async fn alerts_are_public_only_after_approval_and_keep_their_history(db: TestDb
         get(&app, &format!("/public/alerts/{id}"), &[]).await.status,
         StatusCode::NOT_FOUND
     );
-    assert!(!get(&app, "/public/alerts", &[]).await.body.contains("Canaryheadline"));
+    assert!(!get(&app, "/public/alerts", &[])
+        .await
+        .body
+        .contains("Canaryheadline"));
 
     // The history stays, for staff: four versions, each step audited.
     let file = po.alert_file(id).await.unwrap();
@@ -449,7 +484,11 @@ async fn alerts_are_public_only_after_approval_and_keep_their_history(db: TestDb
 
     // Staff in another compartment do not find it.
     let outsider = db.user(Role::ProtectionOfficer).await;
-    let elsewhere = db.store.create_compartment("Elsewhere", None).await.unwrap();
+    let elsewhere = db
+        .store
+        .create_compartment("Elsewhere", None)
+        .await
+        .unwrap();
     db.store
         .set_membership(elsewhere, outsider.id, Some(Level::Full), None)
         .await
@@ -459,12 +498,19 @@ async fn alerts_are_public_only_after_approval_and_keep_their_history(db: TestDb
         .await
         .unwrap();
     let outsider = db.access_for(&vigil_store::Actor::from(&outsider));
-    assert!(matches!(outsider.alert(id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        outsider.alert(id).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(
         outsider.unpublish_alert(id, "x").await,
         Err(StoreError::NotFound)
     ));
-    assert!(outsider.alerts(AlertList::default()).await.unwrap().is_empty());
+    assert!(outsider
+        .alerts(AlertList::default())
+        .await
+        .unwrap()
+        .is_empty());
 
     // Sealed at rest on PostgreSQL.
     if db.store.encrypts_fields() {
@@ -590,13 +636,11 @@ async fn public_pages_work_anonymously_set_no_cookie_and_cache_publicly(db: Test
         assert_eq!(anon.status, StatusCode::OK, "{path}");
         assert_public(path, &anon);
         assert!(anon.body.len() + css <= 30 * 1024, "{path}: too heavy");
-        assert!(anon.body.contains("/public/releases"), "{path}: links the releases");
-        let signed = get(
-            &app,
-            path,
-            &[("cookie", &format!("vigil_session={token}"))],
-        )
-        .await;
+        assert!(
+            anon.body.contains("/public/releases"),
+            "{path}: links the releases"
+        );
+        let signed = get(&app, path, &[("cookie", &format!("vigil_session={token}"))]).await;
         assert_public(path, &signed);
         assert_eq!(signed.body, anon.body, "{path}");
         assert!(!signed.body.contains(&user.username));
@@ -610,7 +654,10 @@ async fn public_pages_work_anonymously_set_no_cookie_and_cache_publicly(db: Test
     }
     let es = get(&app, "/public?lang=es", &[]).await;
     assert!(es.body.contains("<html lang=\"es\">") && es.body.contains("Memorial"));
-    assert!(es.body.contains("href=\"/public/alerts?lang=es\""), "choice carried");
+    assert!(
+        es.body.contains("href=\"/public/alerts?lang=es\""),
+        "choice carried"
+    );
     assert!(es.body.contains("href=\"/public?lang=en\""), "switch back");
     let en = get(&app, "/public", &[]).await;
     assert!(en.body.contains("href=\"/public?lang=es\"") && en.body.contains("Español"));
@@ -675,7 +722,10 @@ async fn the_alert_workflow_through_the_pages(db: TestDb) {
     let action = format!("/cases/{case}/alerts/new");
     // Without the token: refused, nothing written.
     let forged = officer
-        .post(&action, &[("title", "T"), ("text", "X"), ("person_code", &p.code)])
+        .post(
+            &action,
+            &[("title", "T"), ("text", "X"), ("person_code", &p.code)],
+        )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     // Empty: every field named. No consent: the reason in words.
@@ -702,7 +752,9 @@ async fn the_alert_workflow_through_the_pages(db: TestDb) {
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        refused.body.contains("has not consented to be named in public"),
+        refused
+            .body
+            .contains("has not consented to be named in public"),
         "{}",
         refused.body
     );
@@ -726,7 +778,10 @@ async fn the_alert_workflow_through_the_pages(db: TestDb) {
     assert!(!page.body.contains("/publish"), "officers cannot approve");
     // The officer's POST to the approval route is refused.
     let denied = officer
-        .post(&format!("/alerts/{id}/publish"), &[("csrf", &csrf), ("version", "1")])
+        .post(
+            &format!("/alerts/{id}/publish"),
+            &[("csrf", &csrf), ("version", "1")],
+        )
         .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
 
@@ -739,16 +794,26 @@ async fn the_alert_workflow_through_the_pages(db: TestDb) {
     assert!(page.body.contains(&format!("/alerts/{id}/publish")));
     let acsrf = page.csrf();
     let stale = admin
-        .post(&format!("/alerts/{id}/publish"), &[("csrf", &acsrf), ("version", "7")])
+        .post(
+            &format!("/alerts/{id}/publish"),
+            &[("csrf", &acsrf), ("version", "7")],
+        )
         .await;
     assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(stale.body.contains("changed after you opened it"));
     let ok = admin
-        .post(&format!("/alerts/{id}/publish"), &[("csrf", &acsrf), ("version", "1")])
+        .post(
+            &format!("/alerts/{id}/publish"),
+            &[("csrf", &acsrf), ("version", "1")],
+        )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let mut anon = Browser::new(&db);
-    assert!(anon.get("/public/alerts").await.body.contains("Canaryheadline"));
+    assert!(anon
+        .get("/public/alerts")
+        .await
+        .body
+        .contains("Canaryheadline"));
     assert!(admin.get("/admin/alerts").await.body.contains("No alerts."));
 
     // The officer takes it down, with a reason (without one: refused, still public).
@@ -758,7 +823,11 @@ async fn the_alert_workflow_through_the_pages(db: TestDb) {
         .post(&format!("/alerts/{id}/unpublish"), &[("csrf", &csrf)])
         .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(anon.get("/public/alerts").await.body.contains("Canaryheadline"));
+    assert!(anon
+        .get("/public/alerts")
+        .await
+        .body
+        .contains("Canaryheadline"));
     let down = officer
         .post(
             &format!("/alerts/{id}/unpublish"),
@@ -766,7 +835,11 @@ async fn the_alert_workflow_through_the_pages(db: TestDb) {
         )
         .await;
     assert_eq!(down.status, StatusCode::SEE_OTHER);
-    assert!(!anon.get("/public/alerts").await.body.contains("Canaryheadline"));
+    assert!(!anon
+        .get("/public/alerts")
+        .await
+        .body
+        .contains("Canaryheadline"));
     let page = officer.get(&format!("/alerts/{id}")).await;
     assert!(page.body.contains("Withdrawn") && page.body.contains("Family request"));
     let list = officer.get(&format!("/alerts?case={case}")).await;
@@ -777,7 +850,10 @@ async fn the_alert_workflow_through_the_pages(db: TestDb) {
         viewer.get(&format!("/alerts/{id}")).await.status,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(viewer.get("/admin/alerts").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        viewer.get("/admin/alerts").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 // ---------------------------------------------------------------- API
@@ -875,7 +951,14 @@ async fn the_api_drafts_approves_and_withdraws_alerts(db: TestDb) {
     .await;
     assert_eq!(st, StatusCode::OK, "{file}");
     assert_eq!(file["alert"]["status"], "published");
-    let (st, list) = api(&app, "GET", "/api/v1/alerts?status=published", &officer, None).await;
+    let (st, list) = api(
+        &app,
+        "GET",
+        "/api/v1/alerts?status=published",
+        &officer,
+        None,
+    )
+    .await;
     assert_eq!((st, list[0]["id"].as_i64()), (StatusCode::OK, Some(id)));
     let (st, _) = api(&app, "GET", "/api/v1/alerts?status=gone", &officer, None).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
@@ -919,7 +1002,10 @@ async fn the_api_drafts_approves_and_withdraws_alerts(db: TestDb) {
         StatusCode::NOT_FOUND
     );
     let (st, file) = api(&app, "GET", &format!("/api/v1/alerts/{id}"), &officer, None).await;
-    assert_eq!((st, &file["alert"]["withdrawn_reason"]), (StatusCode::OK, &json!("Safety")));
+    assert_eq!(
+        (st, &file["alert"]["withdrawn_reason"]),
+        (StatusCode::OK, &json!("Safety"))
+    );
     // In the OpenAPI document.
     let doc = get(&app, "/api/v1/openapi.json", &[]).await.body;
     for path in [

@@ -569,6 +569,7 @@ async fn the_form_prints_and_downloads_without_javascript() {
     }
     assert!(!page.body.contains("<script"));
     let csrf = page.csrf();
+    let form_page = page.body.clone();
 
     // Without the CSRF token: refused, nothing generated.
     let forged = b
@@ -639,6 +640,11 @@ async fn the_form_prints_and_downloads_without_javascript() {
             &format!("<style>{css}</style>"),
         );
         std::fs::write(std::path::Path::new(&dir).join("un_comm.html"), inline).unwrap();
+        let inline = form_page.replace(
+            "<link rel=\"stylesheet\" href=\"/static/style.css?v=1\">",
+            &format!("<style>{css}</style>"),
+        );
+        std::fs::write(std::path::Path::new(&dir).join("un_comm_form.html"), inline).unwrap();
     }
 
     let text_form = fields("text");
