@@ -372,6 +372,31 @@ async fn a_submission_carries_every_section_with_the_cases_data(db: TestDb) {
     assert_eq!(un.len(), 3);
     assert!(un.iter().all(|e| e.label == "urgent_appeal"));
     assert!(db.store.verify_audit().await.unwrap().intact());
+
+    // On PostgreSQL the officer's steps and the contact are sealed at rest, and the
+    // record opens again (the form starts from it).
+    if db.store.encrypts_fields() {
+        let raw = db
+            .store
+            .backend()
+            .query(
+                "SELECT string_agg(authorities_steps || contact, '') FROM un_communications",
+                &[],
+            )
+            .await
+            .unwrap();
+        let raw = raw[0].text(0);
+        assert!(!raw.is_empty());
+        assert!(
+            !raw.contains("Prosecutor") && !raw.contains("proteccion@"),
+            "stored in clear"
+        );
+    }
+    let last = po.last_un_input(f.case).await.unwrap().unwrap();
+    assert_eq!(
+        (last.authorities_steps.as_str(), last.contact.as_str()),
+        (STEPS, form().contact.as_str())
+    );
 }
 
 async fn no_consent_no_submission_and_only_the_refusal_is_recorded(db: TestDb) {
