@@ -975,3 +975,110 @@ async fn the_api_imports_reads_and_scores() {
     .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
 }
+
+/// `vigil resolutions …` on an initialised instance: import (twice, the second
+/// changing nothing), a refused file naming its line with exit code 2, show, list,
+/// scorecard and compare.
+#[test]
+fn the_command_line_imports_shows_and_scores() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("master.key");
+    std::fs::write(&key, format!("{}\n", "5a".repeat(32))).unwrap();
+    let d = dir.path().join("vigil");
+    let (d, key) = (d.to_str().unwrap(), key.to_str().unwrap());
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args(args)
+            .args(["--data", d, "--key-file", key])
+            .env_remove("VIGIL_MASTER_KEY")
+            .env_remove("VIGIL_DATA")
+            .env("VIGIL_LOG", "warn")
+            .env("VIGIL_NEW_PASSWORD", "a long admin password")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.status.code(), text)
+    };
+    let (code, out) = run(&["init"]);
+    assert_eq!(code, Some(0), "{out}");
+    let dir_data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/resolutions");
+    let f = |n: &str| dir_data.join(n).to_str().unwrap().to_owned();
+    let (rc, votes) = (f("rollcalls.csv"), f("votes.csv"));
+    let (code, out) = run(&[
+        "resolutions",
+        "import",
+        "--rollcalls",
+        &rc,
+        "--votes",
+        &votes,
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("3 created"), "{out}");
+    let (_, out) = run(&[
+        "resolutions",
+        "import",
+        "--rollcalls",
+        &rc,
+        "--votes",
+        &votes,
+    ]);
+    assert!(out.contains("0 created, 0 updated, 3 unchanged"), "{out}");
+    let bad = dir.path().join("bad-votes.csv");
+    std::fs::write(
+        &bad,
+        "rcid,country,country_code,vote\n5826,Norway,NO,1\n5826,Atlantis,XX,1\n",
+    )
+    .unwrap();
+    let (code, out) = run(&[
+        "resolutions",
+        "import",
+        "--rollcalls",
+        &rc,
+        "--votes",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("bad-votes.csv:3: column country_code"),
+        "{out}"
+    );
+    assert!(out.contains("nothing was imported"), "{out}");
+    let (code, out) = run(&["resolutions", "import-list", &f("consensus.csv")]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(&["resolutions", "import-sponsors", &f("sponsors.csv")]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(&["resolutions", "show", "R/70/161"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("vote on resolution (rcid 5826): yes 5 no 3 abstain 2 absent 1"),
+        "{out}"
+    );
+    assert!(out.contains("main sponsors (1): Norway"), "{out}");
+    let (_, out) = run(&["resolutions", "list", "--topic", "defenders"]);
+    assert!(
+        out.contains("A/RES/72/247") && out.contains("A/HRC/RES/31/32"),
+        "{out}"
+    );
+    let (code, out) = run(&[
+        "resolutions",
+        "scorecard",
+        "--state",
+        "Colombia",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("resolution,CO,,A/RES/70/161,"), "{out}");
+    let (code, out) = run(&["resolutions", "compare", "A/RES/70/161"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("sponsors with killing documented in 2016 (0 of 5)"),
+        "{out}"
+    );
+}

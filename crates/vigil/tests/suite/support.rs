@@ -615,6 +615,8 @@ pub fn every_page(s: &Seeded) -> Vec<PageRule> {
         ("/groups/new".into(), true, false, false),
         ("/vocabularies".into(), false, false, false),
         ("/statistics".into(), false, false, false),
+        ("/resolutions".into(), false, false, false),
+        ("/scorecards?state=CO".into(), false, false, false),
         ("/statistics?by=country".into(), false, false, false),
         (
             "/statistics?measure=victims&by=year&by2=sex&country=CO".into(),
