@@ -263,6 +263,7 @@ migrations!(
     "0015_protection",
     "0016_un_communications",
     "0017_resolutions",
+    "0018_incident_tally",
 );
 
 /// Split a migration script into statements. Statements end with `;` at the end of a

@@ -25,15 +25,41 @@ pub fn fold(text: &str) -> String {
     vigil_domain::country::normalise_name(text)
 }
 
-/// Words of a user's query, folded, at most 16.
-fn query_terms(q: &str) -> Vec<String> {
-    fold(q)
-        // Only letters and ASCII digits make terms both engines index alike.
-        .split(|c: char| !(c.is_alphabetic() || c.is_ascii_digit()))
-        .filter(|w| !w.is_empty())
-        .take(16)
-        .map(str::to_owned)
-        .collect()
+/// One word of a user's query, folded: matched whole, or as the beginning of words
+/// when the user ended it with `*` (`defen*` finds "defender" and "defence").
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct QueryTerm {
+    word: String,
+    prefix: bool,
+}
+
+/// Words of a user's query, folded, at most 16. Words match whole: a prefix match of
+/// a frequent word makes both engines gather every record holding any word that
+/// begins with it before the first page (docs/performance.md), so it is asked for
+/// explicitly with a trailing `*`.
+fn query_terms(q: &str) -> Vec<QueryTerm> {
+    let mut out = Vec::new();
+    for chunk in q.split_whitespace() {
+        let prefix = chunk.ends_with('*');
+        let words: Vec<String> = fold(chunk)
+            // Only letters and ASCII digits make terms both engines index alike.
+            .split(|c: char| !(c.is_alphabetic() || c.is_ascii_digit()))
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let last = words.len().saturating_sub(1);
+        out.extend(words.into_iter().enumerate().map(|(i, word)| QueryTerm {
+            word,
+            prefix: prefix && i == last,
+        }));
+    }
+    // The index drops "the" but for a text's last word (`normalise_name`): so does
+    // a query of more than that word.
+    if out.len() > 1 {
+        out.retain(|t| t.prefix || t.word != "the");
+    }
+    out.truncate(16);
+    out
 }
 
 /// The SQL that selects ids matching a full-text query, and its bound value.
@@ -41,7 +67,7 @@ fn fts_clause(
     dialect: Dialect,
     blind: Option<&FieldCipher>,
     table: &str,
-    terms: &[String],
+    terms: &[QueryTerm],
     sensitive: bool,
     n: usize,
 ) -> (String, Val) {
@@ -49,7 +75,10 @@ fn fts_clause(
         Dialect::Sqlite => {
             let expr = terms
                 .iter()
-                .map(|t| format!("\"{t}\"*"))
+                .map(|t| {
+                    let star = if t.prefix { "*" } else { "" };
+                    format!("\"{}\"{star}", t.word)
+                })
                 .collect::<Vec<_>>()
                 .join(" AND ");
             let expr = if sensitive {
@@ -60,15 +89,23 @@ fn fts_clause(
             (sqlite_fts_in(table, n), expr.into())
         }
         Dialect::Postgres if sensitive && blind.is_some() => {
-            // Each word: a prefix of a public word, or exactly a sensitive word (its
-            // blind-index token). Terms hold only letters and digits, tokens start
-            // with `#`: neither can match the other. The query is a `tsquery` literal,
-            // so tokens are compared as written.
+            // Each word: a public word (or its beginning, for `word*`), or exactly a
+            // sensitive word (its blind-index token: sensitive text is never matched
+            // by prefix). Terms hold only letters and digits, tokens start with `#`:
+            // neither can match the other. The query is a `tsquery` literal, so
+            // tokens are compared as written.
             let expr = terms
                 .iter()
-                .map(|t| match blind {
-                    Some(c) => format!("('{t}':* | '{BLIND_MARK}{}')", c.blind(t)),
-                    None => format!("'{t}':*"),
+                .map(|t| {
+                    let star = if t.prefix { ":*" } else { "" };
+                    match blind {
+                        Some(c) => format!(
+                            "('{w}'{star} | '{BLIND_MARK}{}')",
+                            c.blind(&t.word),
+                            w = t.word
+                        ),
+                        None => format!("'{}'{star}", t.word),
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join(" & ");
@@ -81,7 +118,7 @@ fn fts_clause(
         Dialect::Postgres => {
             let expr = terms
                 .iter()
-                .map(|t| format!("{t}:*"))
+                .map(|t| format!("{}{}", t.word, if t.prefix { ":*" } else { "" }))
                 .collect::<Vec<_>>()
                 .join(" & ");
             let a = alias(table);
@@ -2030,8 +2067,25 @@ mod tests {
     fn query_terms_cannot_inject_fts_syntax() {
         let t = query_terms("río \"OR\" * NEAR( x:y");
         assert!(
-            t.iter().all(|w| w.chars().all(char::is_alphanumeric)),
+            t.iter().all(|w| w.word.chars().all(char::is_alphanumeric)),
             "{t:?}"
         );
+    }
+
+    #[test]
+    fn words_match_whole_unless_they_end_with_a_star() {
+        let t = query_terms("Defen* Cáceres  río-negro* the");
+        let shown: Vec<(&str, bool)> = t.iter().map(|t| (t.word.as_str(), t.prefix)).collect();
+        assert_eq!(
+            shown,
+            [
+                ("defen", true),
+                ("caceres", false),
+                ("rio", false),
+                ("negro", true)
+            ]
+        );
+        assert!(query_terms("*").is_empty());
+        assert_eq!(query_terms("the").len(), 1);
     }
 }

@@ -109,6 +109,9 @@ impl Store {
         vocab: &Vocabularies,
         sensitive: bool,
     ) -> Result<StatsTable> {
+        if let Some(t) = self.tally_statistics(q).await? {
+            return Ok(t);
+        }
         let (from, wh, args) = self.stats_sql(q, vocab, sensitive);
         let dims = &q.dims;
         let unit = match q.measure {
@@ -209,6 +212,121 @@ impl Store {
         };
         t.sort();
         Ok(t)
+    }
+
+    /// A count of incidents grouped and filtered only by properties `incident_tally`
+    /// keeps (migration `0018_incident_tally`: compartment, status, year, month with
+    /// the date's precision, country, and so M49 areas) is summed from it: a few tens
+    /// of thousands of cells instead of every incident. Anything else — other
+    /// dimensions or filters, a period, a full-text query, violations or victims —
+    /// returns `None` and is counted from the records. Both give the same table
+    /// (`suite::stats` compares them).
+    async fn tally_statistics(&self, q: &StatsQuery) -> Result<Option<StatsTable>> {
+        let f = &q.filter;
+        let eligible = q.measure == Measure::Incidents
+            && q.dims.iter().all(|d| {
+                matches!(
+                    d,
+                    Dimension::Year
+                        | Dimension::Month
+                        | Dimension::Country
+                        | Dimension::Region
+                        | Dimension::Subregion
+                        | Dimension::Status
+                )
+            })
+            && f.q.trim().is_empty()
+            && f.region.trim().is_empty()
+            && f.violation_type.is_empty()
+            && f.perpetrator_type.is_empty()
+            && f.sector.is_empty()
+            && f.characteristic.is_empty()
+            && q.victim == VictimFilter::default()
+            && q.from.is_none()
+            && q.until.is_none();
+        if !eligible {
+            return Ok(None);
+        }
+        // The same conditions `incident_where_scoped` writes for these filters.
+        let mut wh = vec![
+            self.countable("t.compartment_id"),
+            "t.status <> 'rejected'".to_owned(),
+        ];
+        let mut a = Args(Vec::new());
+        if !f.country.trim().is_empty() {
+            let c = Countries::get()
+                .resolve(&f.country)
+                .map_or_else(|| f.country.trim().to_owned(), |c| c.alpha2.clone());
+            let p = a.push(c.into());
+            wh.push(format!("t.country = {p}"));
+        }
+        if let Some(y) = f.year {
+            let p = a.push(y.into());
+            wh.push(format!("t.start_year = {p}"));
+        }
+        if !f.status.is_empty() {
+            let p = a.push(f.status.clone().into());
+            wh.push(format!("t.status = {p}"));
+        }
+        let keys: Vec<&str> = q
+            .dims
+            .iter()
+            .map(|d| match d {
+                Dimension::Year => "t.start_year",
+                Dimension::Month => "CASE WHEN t.start_precision = 'year' THEN '' ELSE t.month END",
+                Dimension::Status => "t.status",
+                _ => "t.country",
+            })
+            .collect();
+        let n = keys.len();
+        let group = if n == 0 {
+            String::new()
+        } else {
+            format!(
+                " GROUP BY {}",
+                (1..=n)
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let mut cols: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+        cols.push("CAST(sum(t.n) AS BIGINT)".to_owned());
+        let sql = format!(
+            "SELECT {} FROM incident_tally t WHERE {}{group}",
+            cols.join(", "),
+            wh.join(" AND ")
+        );
+        let mut rows: BTreeMap<Vec<String>, i64> = BTreeMap::new();
+        let mut total = 0;
+        for r in self.db.query(&sql, &a.0).await? {
+            // A cell emptied by later changes stays in the tally at zero.
+            let count = r.opt_int(n).unwrap_or(0);
+            if count == 0 {
+                continue;
+            }
+            total += count;
+            if n > 0 {
+                let key: Vec<String> = q
+                    .dims
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| fold_key(*d, r.text(i)))
+                    .collect();
+                *rows.entry(key).or_insert(0) += count;
+            }
+        }
+        let mut t = StatsTable {
+            measure: q.measure,
+            dimensions: q.dims.clone(),
+            total,
+            rows: rows
+                .into_iter()
+                .map(|(keys, count)| StatsRow { keys, count })
+                .collect(),
+        };
+        t.sort();
+        Ok(Some(t))
     }
 
     /// FROM, WHERE and arguments of a statistics query.

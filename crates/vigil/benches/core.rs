@@ -516,7 +516,7 @@ async fn raw_search(store: &Store, q: &str, sensitive: bool) -> usize {
         Dialect::Sqlite => {
             let e = words
                 .iter()
-                .map(|w| format!("\"{w}\"*"))
+                .map(|w| format!("\"{w}\""))
                 .collect::<Vec<_>>()
                 .join(" AND ");
             let e = if sensitive {
@@ -533,7 +533,7 @@ async fn raw_search(store: &Store, q: &str, sensitive: bool) -> usize {
         Dialect::Postgres => {
             let e = words
                 .iter()
-                .map(|w| format!("{w}:*"))
+                .map(|w| w.to_string())
                 .collect::<Vec<_>>()
                 .join(" & ");
             (

@@ -1995,10 +1995,13 @@ async fn full_text_search_respects_sensitivity(db: TestDb) {
 
     for reader in [&documenter, &viewer, &analyst] {
         let who = reader.actor().role;
-        // Title words, any case, as prefixes; all words must match.
+        // Title words, any case, whole — or as the beginning of words when they end
+        // with `*`; all words must match.
         assert_eq!(search(reader, "killed").await, set([a]), "{who}");
         assert_eq!(search(reader, "KILLED toribio").await, set([a]), "{who}");
-        assert_eq!(search(reader, "indig").await, set([a]), "{who}");
+        assert_eq!(search(reader, "indig").await, set([]), "{who}");
+        assert_eq!(search(reader, "indig*").await, set([a]), "{who}");
+        assert_eq!(search(reader, "kill* TORIB*").await, set([a]), "{who}");
         assert_eq!(search(reader, "killed magdalena").await, set([]), "{who}");
         // Accents fold both ways.
         assert_eq!(search(reader, "rio").await, set([b]), "{who}");
@@ -2092,10 +2095,12 @@ async fn person_search_respects_sensitivity(db: TestDb) {
         person_search(&documenter, "LUCIA quintero").await,
         vec![ana.id]
     );
+    // Words match whole unless they end with `*`.
+    assert!(person_search(&documenter, "LUCIA quin").await.is_empty());
     // Prefixes of sensitive words: SQLite searches its (whole-file encrypted) FTS5
     // index by prefix; PostgreSQL holds sensitive words only as a blind index of
     // keyed hashes, which matches whole words only (docs/security.md, threat 1).
-    let prefix = person_search(&documenter, "LUCIA quin").await;
+    let prefix = person_search(&documenter, "LUCIA quin*").await;
     match db.store.dialect() {
         vigil_store::Dialect::Sqlite => assert_eq!(prefix, vec![ana.id]),
         vigil_store::Dialect::Postgres => assert!(prefix.is_empty()),
