@@ -41,7 +41,7 @@ results-count-more = More than { $n } results
 no-results = Nothing matches these filters.
 search = Search
 search-incidents = Search incidents
-search-placeholder = Words from titles, places, names or codes
+search-placeholder = Words from titles, places, names or codes (defen* = begins with)
 apply-filters = Apply filters
 clear-filters = Clear filters
 export-csv = Export as CSV

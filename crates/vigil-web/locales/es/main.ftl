@@ -41,7 +41,7 @@ results-count-more = Más de { $n } resultados
 no-results = Nada coincide con estos filtros.
 search = Buscar
 search-incidents = Buscar incidentes
-search-placeholder = Palabras de títulos, lugares, nombres o códigos
+search-placeholder = Palabras de títulos, lugares, nombres o códigos (defen* = empieza por)
 apply-filters = Aplicar filtros
 clear-filters = Quitar filtros
 export-csv = Exportar como CSV
