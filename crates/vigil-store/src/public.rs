@@ -165,6 +165,13 @@ impl PublicReader {
         self.store.vocabularies().await
     }
 
+    /// The latest published release in its published form (the releases' own public
+    /// read, `Store::public_releases`: published revisions only, after disclosure
+    /// control), for the portal's home page.
+    pub async fn latest_release(&self) -> Result<Option<vigil_domain::release::PublicRelease>> {
+        Ok(self.store.public_releases().await?.into_iter().next())
+    }
+
     /// Published alerts about persons who consent to be named, newest first.
     pub async fn alerts(&self) -> Result<Vec<PublicAlert>> {
         self.published("1=1", &[PUBLIC_ALERTS_MAX.into()]).await

@@ -17,6 +17,7 @@ public-alerts-intro = Alerts about defenders at risk, published after review and
 public-alerts-none = No alert is published at the moment.
 public-alerts-all = All urgent alerts
 public-alert-published = published
+public-release-published = published
 public-pages = Pages
 public-newer = ← More recent
 public-older = Earlier →

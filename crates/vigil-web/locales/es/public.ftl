@@ -17,6 +17,7 @@ public-alerts-intro = Alertas sobre personas defensoras en riesgo, publicadas tr
 public-alerts-none = No hay ninguna alerta publicada en este momento.
 public-alerts-all = Todas las alertas urgentes
 public-alert-published = publicada el
+public-release-published = publicada el
 public-pages = Páginas
 public-newer = ← Más recientes
 public-older = Anteriores →

@@ -164,8 +164,17 @@ fn failure(p: PublicLayout, e: StoreError) -> Response {
 #[template(path = "public_home.html")]
 struct HomePage {
     p: PublicLayout,
+    release: Option<LatestRelease>,
     alerts: Vec<PublicAlert>,
     memorial: Vec<MemorialEntry>,
+}
+
+/// The latest published release's headline on the home page.
+struct LatestRelease {
+    id: Id,
+    title: String,
+    period: String,
+    published: chrono::NaiveDate,
 }
 
 async fn home(
@@ -180,13 +189,20 @@ async fn home(
         alerts.truncate(3);
         let mut memorial = reader.memorial(1).await?.items;
         memorial.truncate(5);
-        Ok::<_, StoreError>((alerts, memorial))
+        let release = reader.latest_release().await?.map(|r| LatestRelease {
+            id: r.id,
+            title: r.title,
+            period: r.period,
+            published: r.published_at.date_naive(),
+        });
+        Ok::<_, StoreError>((release, alerts, memorial))
     }
     .await;
     match r {
-        Ok((alerts, memorial)) => render(
+        Ok((release, alerts, memorial)) => render(
             &HomePage {
                 p,
+                release,
                 alerts,
                 memorial,
             },

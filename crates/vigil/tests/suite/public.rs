@@ -37,6 +37,7 @@ backend_tests!(
     public_pages_work_anonymously_set_no_cookie_and_cache_publicly,
     the_alert_workflow_through_the_pages,
     the_api_drafts_approves_and_withdraws_alerts,
+    the_home_page_headlines_the_latest_published_release,
 );
 
 /// Narrative, contacts and coordinates of every fixture: never on a public page.
@@ -1016,4 +1017,65 @@ async fn the_api_drafts_approves_and_withdraws_alerts(db: TestDb) {
     ] {
         assert!(doc.contains(&format!("\"{path}\"")), "{path}");
     }
+}
+
+// ---------------------------------------------------------------- releases
+
+fn release(title: &str) -> vigil_domain::release::ReleaseInput {
+    use vigil_domain::release::{ReleaseInput, ReleaseQuery};
+    use vigil_domain::stats::StatsParams;
+    ReleaseInput {
+        title: title.into(),
+        kind: "statistics".into(),
+        methodology: "Incidents by year of their start date.".into(),
+        query: ReleaseQuery {
+            stats: StatsParams {
+                by: "year".into(),
+                from: "2022".into(),
+                to: "2024".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// The home page shows the latest *published* release (through the releases' own
+/// public read), links to it, and shows nothing of a release not yet published.
+async fn the_home_page_headlines_the_latest_published_release(db: TestDb) {
+    let app = app(&db);
+    let home = get(&app, "/public", &[]).await;
+    assert!(home.body.contains("href=\"/public/releases?lang=en\""));
+    let analyst = db.access(Role::Analyst).await;
+    let first = analyst
+        .create_release(&release("Canaryrelease one: incidents by year"))
+        .await
+        .unwrap();
+    analyst.publish_release(first, true).await.unwrap();
+    let draft = analyst
+        .create_release(&release("Canarydraft release, not published"))
+        .await
+        .unwrap();
+    let home = get(&app, "/public", &[]).await;
+    assert_public("home", &home);
+    assert!(home.body.contains("Canaryrelease one: incidents by year"));
+    assert!(home
+        .body
+        .contains(&format!("href=\"/public/releases/{first}?lang=en\"")));
+    assert!(home.body.contains("28 November 2026"));
+    assert!(
+        !home.body.contains("Canarydraft"),
+        "unpublished release shown"
+    );
+    assert!(!home.body.contains(&format!("/public/releases/{draft}")));
+    let reader = PublicReader::new(&db.store);
+    assert_eq!(
+        reader.latest_release().await.unwrap().map(|r| r.id),
+        Some(first)
+    );
+    // Taken off the portal: gone from the home page too.
+    analyst.publish_release(first, false).await.unwrap();
+    let home = get(&app, "/public", &[]).await;
+    assert!(!home.body.contains("Canaryrelease"));
 }
