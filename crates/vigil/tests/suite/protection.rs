@@ -1031,6 +1031,27 @@ async fn detention_pages_and_api_work_without_javascript(db: TestDb) {
         .contains("Nobody is recorded as detained"));
     assert_eq!(po.detention(d).await.unwrap().0.days, 16);
 
+    // Each page stays within the page-weight budget, with nothing from another host.
+    let css = b.get("/static/style.css").await.body.len();
+    for path in [
+        page_path.clone(),
+        "/cases/detained".to_owned(),
+        format!("/cases/{case}/detentions/new"),
+        "/account/calendar".to_owned(),
+    ] {
+        let p = b.get(&path).await;
+        assert_eq!(p.status, StatusCode::OK, "{path}");
+        assert!(
+            p.body.len() + css <= 30 * 1024,
+            "{path}: {} bytes",
+            p.body.len()
+        );
+        assert!(
+            !p.body.contains("src=\"http") && !p.body.contains("href=\"http"),
+            "{path}"
+        );
+    }
+
     // The calendar page shows a new feed address once.
     let cal = b.post("/account/calendar", &[("csrf", &csrf)]).await;
     assert_eq!(cal.status, StatusCode::OK);

@@ -650,6 +650,7 @@ pub fn every_page(s: &Seeded) -> Vec<PageRule> {
         ("/public/releases".into(), false, false, false),
         ("/public?lang=es".into(), false, false, false),
         ("/admin/alerts".into(), false, false, true),
+        ("/admin/emails".into(), false, false, true),
     ];
     pages
         .into_iter()
