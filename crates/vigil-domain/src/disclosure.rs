@@ -226,6 +226,10 @@ impl Graph {
     }
 }
 
+/// How much a candidate is preferred (smaller first): closes a cycle, non-zero, a cell
+/// rather than a total, smallest, then position.
+type Preference = (bool, bool, bool, i64, usize, usize);
+
 fn hidden_at(marks: &[Vec<Mark>], i: usize, j: usize) -> bool {
     marks
         .get(i)
@@ -285,7 +289,7 @@ pub fn protect_two_way(full: &[Vec<i64>], policy: &Policy, force_total: bool) ->
         // Candidates: a shown entry joining the bridge's two sides (a row on one side,
         // a column on the other) closes a cycle at once; else one in the bridge's row
         // or column grows a side.
-        let mut best: Option<((bool, bool, bool, i64, usize, usize), (usize, usize))> = None;
+        let mut best: Option<(Preference, (usize, usize))> = None;
         let mut consider = |i: usize, j: usize, closes: bool| {
             if hidden_at(&marks, i, j) {
                 return;

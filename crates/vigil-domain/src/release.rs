@@ -597,7 +597,10 @@ pub fn changed_figures(revisions: &[PublicRelease]) -> Vec<FigureHistory> {
                     (r.revision, v)
                 })
                 .collect();
-            if values.windows(2).any(|w| w[0].1 != w[1].1) {
+            if values
+                .windows(2)
+                .any(|w| w.first().map(|x| x.1) != w.get(1).map(|x| x.1))
+            {
                 out.push(FigureHistory {
                     table: table.key.clone(),
                     row,

@@ -34,6 +34,8 @@ pub struct TableView {
     /// Column totals (two-way tables) or the total (one-way).
     pub foot: ViewLine,
     pub chart: String,
+    /// Some groups are withheld and so not drawn.
+    pub chart_partial: bool,
     pub map: String,
     pub hidden: bool,
 }
@@ -183,7 +185,8 @@ fn table_view(
         .filter_map(|(k, v)| v.map(|n| (key_label(labels, &d1, k), n)))
         .collect();
     let is_time = d1.parse::<Dimension>().is_ok_and(|d| d.is_time());
-    let chart = if shown.is_empty() || !figures {
+    let chart_partial = shown.len() < values.len();
+    let chart = if !shown.iter().any(|(_, n)| *n > 0) || !figures {
         String::new()
     } else if is_time && shown.len() == values.len() && shown.len() > 1 {
         let xs: Vec<String> = shown.iter().map(|(k, _)| k.clone()).collect();
@@ -220,6 +223,7 @@ fn table_view(
             cells: foot_cells,
         },
         chart,
+        chart_partial,
         map,
     }
 }

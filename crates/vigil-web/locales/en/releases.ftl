@@ -38,6 +38,7 @@ release-raw = Raw counts (never published)
 release-raw-hint = As counted, before disclosure control. For checking only: the public sees the tables above.
 release-kind-statistics = Statistics
 release-kind-sdg-16-10-1 = SDG indicator 16.10.1
+release-chart-partial = Withheld groups (x) are not drawn.
 release-total = Total
 release-count = Count
 release-hidden-short = withheld

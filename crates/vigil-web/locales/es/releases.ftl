@@ -38,6 +38,7 @@ release-raw = Recuentos brutos (nunca se publican)
 release-raw-hint = Tal como se contaron, antes del control de divulgación. Solo para comprobar: el público ve las tablas de arriba.
 release-kind-statistics = Estadísticas
 release-kind-sdg-16-10-1 = Indicador ODS 16.10.1
+release-chart-partial = Los grupos retenidos (x) no se dibujan.
 release-total = Total
 release-count = Recuento
 release-hidden-short = retenido
