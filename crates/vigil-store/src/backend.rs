@@ -264,6 +264,7 @@ migrations!(
     "0016_un_communications",
     "0017_resolutions",
     "0018_incident_tally",
+    "0019_list_covering",
 );
 
 /// Split a migration script into statements. Statements end with `;` at the end of a
