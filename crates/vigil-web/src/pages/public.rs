@@ -37,6 +37,8 @@ pub fn routes() -> Router<AppState> {
         .route("/public/memorial", get(memorial))
         .route("/public/alerts", get(alerts))
         .route("/public/alerts/{id}", get(alert))
+        // Anything else under /public is a public "not found", never the staff login.
+        .route("/public/{*rest}", get(absent))
 }
 
 #[derive(Deserialize, Default)]
@@ -338,4 +340,9 @@ async fn alert(
         Ok(a) => render(&AlertPage { p, a }, CACHE_ALERTS),
         Err(e) => failure(p, e),
     }
+}
+
+async fn absent(headers: HeaderMap, Query(q): Query<PublicQuery>) -> Response {
+    let p = PublicLayout::new(&q, &headers, "/public", "");
+    failure(p, StoreError::NotFound)
 }

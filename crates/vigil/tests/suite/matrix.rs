@@ -68,6 +68,8 @@ enum Allowed {
     PageOrAbsent,
     /// A POST sent as `multipart/form-data` with a small text file (evidence uploads).
     Upload,
+    /// 404 for everyone: a public catch-all ("not found" rather than the login form).
+    Absent,
 }
 
 /// (method, route as written in the router, path to request, rule, what "allowed"
@@ -144,6 +146,7 @@ const PAGE_RULES: &[PageRule] = &[
     ("GET", "/public/memorial", "/public/memorial", Rule::Public, Allowed::Page),
     ("GET", "/public/alerts", "/public/alerts", Rule::Public, Allowed::Page),
     ("GET", "/public/alerts/{id}", "/public/alerts/{public_alert}", Rule::Public, Allowed::Page),
+    ("GET", "/public/{*rest}", "/public/no/such/page", Rule::Public, Allowed::Absent),
     // Versioned releases (issue 5 point 6): published ones on the portal for anyone;
     // freezing, revising and publishing for analysts and administrators. `{release}` is
     // published, `{draft_release}` is not (POSTs go to it so publication stays put).
@@ -896,6 +899,9 @@ async fn every_page_route_answers_every_role_as_its_rule_says(db: TestDb) {
                     (Rule::Public, Some(_)) if *ok == Allowed::FormOrHome => {
                         assert_eq!(page.status, StatusCode::SEE_OTHER, "{at}");
                         assert!(!page.location().starts_with("/login"), "{at}");
+                    }
+                    (Rule::Public, _) if *ok == Allowed::Absent => {
+                        assert_eq!(page.status, StatusCode::NOT_FOUND, "{at}")
                     }
                     (Rule::Public, _) if *ok == Allowed::Empty => {
                         assert_eq!(page.status, StatusCode::NO_CONTENT, "{at}")

@@ -663,7 +663,11 @@ async fn public_pages_work_anonymously_set_no_cookie_and_cache_publicly(db: Test
     let en = get(&app, "/public", &[]).await;
     assert!(en.body.contains("href=\"/public?lang=es\"") && en.body.contains("Español"));
     // Unknown or unpublished alerts: a public 404, never the login page.
-    for path in ["/public/alerts/999999", "/public/alerts/abc"] {
+    for path in [
+        "/public/alerts/999999",
+        "/public/alerts/abc",
+        "/public/no/such/page",
+    ] {
         let missing = get(&app, path, &[]).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND, "{path}");
         assert!(missing.headers.get(header::SET_COOKIE).is_none());
