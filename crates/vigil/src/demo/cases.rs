@@ -1,12 +1,14 @@
 //! Demo protection cases (issue 6): three cases about the first defenders the curated
 //! generator made — one rising to critical with an overdue emergency grant, one
-//! falling under monitoring, one closed — with their incidents linked, so the case
+//! falling under monitoring (its person detained for 47 days, a trial hearing ahead),
+//! one closed — with their incidents linked, so the case
 //! pages, "open cases by risk", "my actions" and "overdue" have something to show.
 //! Everything goes through the authorising layer, as the user seeding the demo.
 
 use anyhow::Context;
 use chrono::{Duration, NaiveDate};
 use vigil_domain::case::{ActionInput, AssessmentInput, CaseInput};
+use vigil_domain::detention::{DetentionInput, HearingInput};
 use vigil_domain::model::{PersonKind, VictimRef};
 use vigil_domain::search::PersonFilter;
 use vigil_domain::Permission;
@@ -31,6 +33,17 @@ struct Plan {
     assessments: &'static [(i64, &'static str, &'static str, &'static str)],
     /// (type, due in days from today — negative is past, status, outcome, amount, currency)
     actions: &'static [ActionPlan],
+    detention: Option<DetentionPlan>,
+}
+
+/// A detention of the case's person (issue 6 point 5): days ago held and released
+/// (`None`: still held), place, charges, hearings (days from today, time, court).
+struct DetentionPlan {
+    since: i64,
+    released: Option<i64>,
+    place: &'static str,
+    charges: &'static str,
+    hearings: &'static [(i64, &'static str, &'static str)],
 }
 
 const PLANS: &[Plan] = &[
@@ -49,6 +62,7 @@ const PLANS: &[Plan] = &[
             ("relocation", Some(7), "in_progress", "", "", ""),
             ("psychosocial_support", None, "planned", "", "", ""),
         ],
+        detention: None,
     },
     Plan {
         title: "Follow-up after the detention of a community leader",
@@ -64,6 +78,17 @@ const PLANS: &[Plan] = &[
             ("trial_observation", Some(20), "planned", "", "", ""),
             ("security_measures", Some(14), "planned", "", "2400000", "COP"),
         ],
+        detention: Some(DetentionPlan {
+            since: 95,
+            released: Some(48),
+            place: "District police station, then the departmental prison",
+            charges: "Obstruction of public roads; instigation to commit a crime",
+            hearings: &[
+                (-93, "10:00", "Municipal criminal court (legality of the arrest)"),
+                (-50, "", "Criminal court of the circuit (bail hearing)"),
+                (20, "09:30", "Criminal court of the circuit (trial)"),
+            ],
+        }),
     },
     Plan {
         title: "Threats against a women's rights defender",
@@ -72,6 +97,7 @@ const PLANS: &[Plan] = &[
         summary: "Threatening messages after a workshop on gender-based violence.",
         assessments: &[(200, "low", "Anonymous messages on social media.", "No physical approach; strong support network.")],
         actions: &[("letter_to_authorities", Some(-190), "done", "The ombudsman opened a file.", "", "")],
+        detention: None,
     },
 ];
 
@@ -149,6 +175,37 @@ pub async fn seed_cases(access: &Access, today: NaiveDate) -> anyhow::Result<usi
                 )
                 .await
                 .with_context(|| format!("demo action for {:?}", plan.title))?;
+        }
+        if let Some(d) = &plan.detention {
+            let det = access
+                .add_detention(
+                    id,
+                    &DetentionInput {
+                        place: d.place.into(),
+                        since: day(today - Duration::days(d.since)),
+                        charges: d.charges.into(),
+                        released_on: d
+                            .released
+                            .map(|r| day(today - Duration::days(r)))
+                            .unwrap_or_default(),
+                    },
+                )
+                .await
+                .with_context(|| format!("demo detention for {:?}", plan.title))?;
+            for (when, time, court) in d.hearings {
+                access
+                    .add_hearing(
+                        det,
+                        &HearingInput {
+                            held_on: day(today + Duration::days(*when)),
+                            held_at: (*time).into(),
+                            court: (*court).into(),
+                            note: String::new(),
+                        },
+                    )
+                    .await
+                    .with_context(|| format!("demo hearing for {:?}", plan.title))?;
+            }
         }
         made += 1;
     }

@@ -1187,3 +1187,38 @@ async fn detention_pages_and_api_work_without_javascript(db: TestDb) {
     }
     assert!(doc["components"]["schemas"]["Detention"].is_object());
 }
+
+/// `vigil demo` shows the tracker: the monitored case's person was held 47 days, with
+/// a trial hearing ahead (in the calendar feed).
+#[tokio::test]
+async fn demo_data_includes_a_detention_with_hearings() {
+    let db = support::sqlite().await;
+    let admin = db.access(Role::Admin).await;
+    vigil::demo::seed(
+        &admin,
+        &vigil::demo::DemoOptions {
+            incidents: 40,
+            seed: 7,
+        },
+    )
+    .await
+    .unwrap();
+    let monitored = admin
+        .cases(vigil_store::cases::CaseList::Status(
+            vigil_domain::case::CaseStatus::Monitoring,
+        ))
+        .await
+        .unwrap();
+    let file = admin.case_file(monitored[0].id).await.unwrap();
+    let d = &file.detentions[0];
+    assert_eq!((d.days, d.open()), (47, false));
+    assert_eq!(d.hearings.len(), 3);
+    assert!(admin.detained().await.unwrap().is_empty(), "released");
+    let feed = admin.hearing_feed().await.unwrap();
+    assert_eq!(
+        feed.len(),
+        1,
+        "only the trial is ahead (or within 30 days back)"
+    );
+    assert_eq!(feed[0].person_code, d.person_code);
+}
