@@ -205,14 +205,17 @@ pub fn parse_states(e: &mut FieldErrors, field: &str, s: &str) -> Vec<String> {
 /// A vote as the UN General Assembly voting data set codes it (1 yes, 2 abstain,
 /// 3 no, 8 absent, 9 not a member), or in words as the `unvotes` package gives it.
 /// `Ok(None)`: not a member then, so no vote is recorded.
-pub fn parse_vote(s: &str) -> Result<Option<VoteChoice>, ()> {
+pub fn parse_vote(s: &str) -> Result<Option<VoteChoice>, crate::DomainError> {
     match s.trim().to_lowercase().as_str() {
         "1" | "yes" | "y" => Ok(Some(VoteChoice::Yes)),
         "2" | "abstain" | "abstention" | "a" => Ok(Some(VoteChoice::Abstain)),
         "3" | "no" | "n" => Ok(Some(VoteChoice::No)),
         "8" | "absent" | "non-voting" | "not voting" => Ok(Some(VoteChoice::Absent)),
         "9" | "not a member" | "non-member" => Ok(None),
-        _ => Err(()),
+        _ => Err(crate::DomainError::Unknown {
+            what: "vote",
+            value: s.to_owned(),
+        }),
     }
 }
 

@@ -388,7 +388,7 @@ pub fn parse_roll_calls(
         let vote = match parse_vote(cell(row, v_vote)) {
             Ok(Some(v)) => v,
             Ok(None) => continue,
-            Err(()) => {
+            Err(_) => {
                 errs.push(vt.err(
                     line,
                     "vote",
@@ -435,7 +435,7 @@ pub fn parse_roll_calls(
     if errs.is_empty() {
         Ok((out, vote_rows, skipped.len()))
     } else {
-        errs.sort_by(|a, b| (a.file != rc.file, a.line).cmp(&(b.file != rc.file, b.line)));
+        errs.sort_by_key(|e| (e.file != rc.file, e.line));
         Err(errs)
     }
 }
