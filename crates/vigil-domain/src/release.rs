@@ -191,8 +191,16 @@ pub struct PublishedTable {
     pub row_totals: Vec<Option<i64>>,
     /// Two-way tables: each column's sum.
     pub col_totals: Vec<Option<i64>>,
-    /// The table's total.
+    /// The table's total: the distinct total (every unit once).
     pub total: Option<i64>,
+    /// Do the cells add up to the total? If not (a unit in several groups), the row
+    /// and column totals are sums of cells, not distinct counts.
+    #[serde(default = "yes")]
+    pub additive: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl PublishedTable {
@@ -313,6 +321,7 @@ fn publish_one(t: &RawTable, policy: &Policy, force_total: bool) -> (PublishedTa
             row_totals: Vec::new(),
             col_totals: Vec::new(),
             total: disclosure::publish(t.total, o.total),
+            additive: t.additive,
         };
         (published, o.total.hidden())
     } else {
@@ -351,6 +360,7 @@ fn publish_one(t: &RawTable, policy: &Policy, force_total: bool) -> (PublishedTa
             row_totals: (0..nr).map(|i| at(i, nc)).collect(),
             col_totals: (0..nc).map(|j| at(nr, j)).collect(),
             total,
+            additive: t.additive,
         };
         (published, corner_hidden || total.is_none())
     }
@@ -690,6 +700,39 @@ mod tests {
         assert_eq!(
             out.get(1).map(|t| t.cells.clone()),
             Some(vec![vec![None], vec![None]])
+        );
+    }
+
+    #[test]
+    fn non_additive_tables_show_the_distinct_total_only_beside_a_shown_sum() {
+        let p = Policy::default();
+        // Victims by year × characteristic: a victim with two characteristics is in
+        // two cells, so the cells sum to more than the 30 victims.
+        let t = RawTable {
+            key: "main".into(),
+            dims: vec!["year".into(), "characteristic".into()],
+            rows: vec!["2023".into(), "2024".into()],
+            cols: vec!["indigenous".into(), "woman".into()],
+            cells: vec![vec![10, 8], vec![12, 9]],
+            total: 30,
+            additive: false,
+        };
+        let out = publish_tables(std::slice::from_ref(&t), &p);
+        assert_eq!(out[0].total, Some(30));
+        assert_eq!(out[0].row_totals, vec![Some(18), Some(21)]);
+        assert!(!out[0].additive);
+        let mut small = t.clone();
+        small.cells = vec![vec![3, 8], vec![12, 9]];
+        let out = publish_tables(&[small], &p);
+        assert_eq!(out[0].cells[0][0], None);
+        assert!(
+            out[0]
+                .cells
+                .iter()
+                .flatten()
+                .filter(|c| c.is_none())
+                .count()
+                >= 4
         );
     }
 

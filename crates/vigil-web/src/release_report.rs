@@ -38,6 +38,8 @@ pub struct TableView {
     pub chart_partial: bool,
     pub map: String,
     pub hidden: bool,
+    /// "Distinct total: N" when the cells may count a unit more than once.
+    pub distinct: Option<String>,
 }
 
 /// A revision in the history.
@@ -141,8 +143,13 @@ fn table_view(
     } else {
         vec![labels.t.get("release-count")]
     };
+    let sum_key = if t.additive {
+        "release-total"
+    } else {
+        "release-sum"
+    };
     if two {
-        head.push(labels.t.get("release-total"));
+        head.push(labels.t.get(sum_key));
     }
     let lines: Vec<ViewLine> = t
         .rows
@@ -164,7 +171,14 @@ fn table_view(
         })
         .collect();
     let mut foot_cells: Vec<String> = t.col_totals.iter().map(|v| cell(*v)).collect();
-    foot_cells.push(cell(t.total));
+    // With units in several groups, the sums are not the distinct total: it is said
+    // apart, under the table.
+    if t.additive || !two {
+        foot_cells.push(cell(t.total));
+    } else {
+        foot_cells.push(String::new());
+    }
+    let distinct = (!t.additive).then(|| labels.t.arg("release-distinct-total", &cell(t.total)));
     // Chart: the first dimension's groups that are shown (a one-way table's cells, a
     // two-way table's row totals); hidden ones are left out and the note says so.
     let values: Vec<(String, Option<i64>)> = t
@@ -219,9 +233,10 @@ fn table_view(
         head,
         lines,
         foot: ViewLine {
-            label: labels.t.get("release-total"),
+            label: labels.t.get(if two { sum_key } else { "release-total" }),
             cells: foot_cells,
         },
+        distinct,
         chart,
         chart_partial,
         map,
@@ -333,6 +348,7 @@ pub fn raw_views(labels: &StatsLabels, rel: &Release) -> Vec<TableView> {
                     .collect(),
                 cells,
                 total: Some(t.total),
+                additive: t.additive,
             };
             table_view(labels, &r, &table, false)
         })
@@ -385,6 +401,10 @@ pub fn report_text(v: &ReportView) -> String {
                 })
                 .collect();
             out.push_str(line.join("  ").trim_end());
+            out.push('\n');
+        }
+        if let Some(d) = &tb.distinct {
+            out.push_str(d);
             out.push('\n');
         }
         if tb.hidden {
