@@ -86,8 +86,9 @@ impl Store {
 
     async fn write_batch(&self, work: Vec<Waiting>) {
         if work.len() == 1 {
-            let (entry, reply) = work.into_iter().next().expect("one entry");
-            let _ = reply.send(self.append_alone(&entry).await);
+            for (entry, reply) in work {
+                let _ = reply.send(self.append_alone(&entry).await);
+            }
             return;
         }
         let together = async {
