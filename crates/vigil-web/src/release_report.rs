@@ -207,7 +207,7 @@ fn table_view(
         let ys: Vec<i64> = shown.iter().map(|(_, n)| *n).collect();
         chart::lines(&title, &xs, &[(labels.t.get("release-count"), ys)])
     } else {
-        chart::bars(&title, &shown[..shown.len().min(20)])
+        chart::bars(&title, shown.get(..shown.len().min(20)).unwrap_or(&shown))
     };
     let map = if figures && d1 == "country" && !t.rows.is_empty() {
         let withheld = labels.t.get("release-hidden-short");
