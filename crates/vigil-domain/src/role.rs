@@ -131,6 +131,10 @@ mod tests {
         assert!(Role::Admin.can(Permission::OverrideVerification));
         assert!(Role::ProtectionOfficer.can(Permission::ManageCases));
         assert!(!Role::Documenter.can(Permission::ManageCases));
+        assert!(Role::Analyst.can(Permission::EditResolutions));
+        assert!(Role::Admin.can(Permission::EditResolutions));
+        assert!(!Role::Documenter.can(Permission::EditResolutions));
+        assert!(!Role::Viewer.can(Permission::EditResolutions));
         assert!(Role::Analyst.can(Permission::PublishReleases));
         assert!(!Role::Documenter.can(Permission::PublishReleases));
         assert!(!Role::Viewer.can(Permission::PublishReleases));
