@@ -105,3 +105,4 @@ res-map-title = Votes on { $value }
 res-map-no-vote = No vote recorded
 res-map-alt = the list below names every state by vote.
 err-import-row = { $value }
+res-list-capped = The { $shown } most recent of { $total } resolutions; choose a topic or a year to see others.

@@ -105,3 +105,4 @@ res-map-title = Votos sobre { $value }
 res-map-no-vote = Sin voto registrado
 res-map-alt = la lista de abajo nombra a cada Estado según su voto.
 err-import-row = { $value }
+res-list-capped = Las { $shown } resoluciones más recientes de { $total }; elija un tema o un año para ver otras.

@@ -167,10 +167,16 @@ struct ListPage {
     l: Layout,
     names: Names,
     list: Vec<ResolutionSummary>,
+    /// How many match (the page shows at most [`LIST_MAX`]).
+    total: usize,
     topics: Vec<Opt>,
     year: String,
     can_edit: bool,
 }
+
+/// Resolutions shown at most on the list page (the whole voting data set holds
+/// thousands); the filters narrow it, the API and `vigil resolutions list` give all.
+const LIST_MAX: usize = 50;
 
 async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
     let r = async {
@@ -189,10 +195,14 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
             })
             .await?;
         let topics = ctx.access.resolution_topics().await?;
+        let total = list.len();
+        let mut list = list;
+        list.truncate(LIST_MAX);
         page(&ListPage {
             l: Layout::of(&ctx, "resolutions"),
             names: names(&ctx).await?,
             list,
+            total,
             topics: topic_options(&ctx.t, &topics, q.topic.trim()),
             year: q.year.trim().to_owned(),
             can_edit: ctx.access.can_edit_resolutions(),

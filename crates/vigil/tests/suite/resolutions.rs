@@ -786,6 +786,31 @@ async fn pages_forms_and_uploads_without_javascript() {
         full.body.len(),
         css.body.len()
     );
+    // The list page shows at most 50; filters narrow it.
+    let mut many = String::from("symbol,title,adoption,adopted_on,topics\n");
+    for n in 1..=101 {
+        many.push_str(&format!(
+            "A/RES/50/{n},Resolution {n},consensus,1995-12-20,bulk\n"
+        ));
+    }
+    resolution_files::import_resolution_list(&a, "many.csv", many.as_bytes())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let capped = v.get("/resolutions").await;
+    assert!(
+        capped
+            .body
+            .contains("The 50 most recent of 103 resolutions"),
+        "{}",
+        capped.body
+    );
+    assert!(
+        capped.body.len() + css.body.len() <= 30 * 1024,
+        "{}",
+        capped.body.len()
+    );
+    let narrowed = v.get("/resolutions?topic=defenders").await;
+    assert!(!narrowed.body.contains("most recent of"));
     // Spanish.
     v.lang = Some("es");
     let es = v.get(&format!("/resolutions/{id}")).await;
