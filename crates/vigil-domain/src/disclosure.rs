@@ -337,6 +337,7 @@ pub fn publish(value: i64, mark: Mark) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use proptest::prelude::*;
 
@@ -358,8 +359,9 @@ mod tests {
             for i in 0..a.len() {
                 if i != r && a[i][c] != 0 {
                     let (f, g) = (a[i][c], a[r][c]);
-                    for k in 0..n {
-                        a[i][k] = a[i][k] * g - a[r][k] * f;
+                    let pivot = a[r].clone();
+                    for (x, y) in a[i].iter_mut().zip(&pivot) {
+                        *x = *x * g - y * f;
                     }
                     let d = a[i].iter().fold(0i128, |d, x| gcd(d, x.abs()));
                     if d > 1 {
@@ -489,6 +491,104 @@ mod tests {
         found
     }
 
+    /// With non-negativity too: is there another table, all entries ≥ 0 and every
+    /// published figure the same, in which hidden entry `e` differs? Looks for a cycle
+    /// of hidden entries through `e` along which ±1 keeps every entry ≥ 0.
+    /// `None`: gave up (search too long).
+    fn movable(full: &[Vec<i64>], marks: &[Vec<Mark>], e: (usize, usize)) -> Option<bool> {
+        let rows = full.len();
+        let cols = full[0].len();
+        // Sign of entry (i, j) in its row's equation and in its column's.
+        let s_row = |j: usize| if j + 1 == cols { -1i64 } else { 1 };
+        let s_col = |i: usize| if i + 1 == rows { -1i64 } else { 1 };
+        let mut budget = 200_000u32;
+        #[allow(clippy::too_many_arguments)]
+        fn walk(
+            full: &[Vec<i64>],
+            marks: &[Vec<Mark>],
+            e: (usize, usize),
+            de: i64,
+            at: usize,
+            last: (usize, usize),
+            d_last: i64,
+            seen: &mut Vec<bool>,
+            budget: &mut u32,
+            s: &dyn Fn(usize, (usize, usize)) -> i64,
+        ) -> Option<bool> {
+            if *budget == 0 {
+                return None;
+            }
+            *budget -= 1;
+            let rows = full.len();
+            let cols = full[0].len();
+            let edges: Vec<(usize, usize)> = if at < rows {
+                (0..cols).map(|j| (at, j)).collect()
+            } else {
+                (0..rows).map(|i| (i, at - rows)).collect()
+            };
+            for y in edges {
+                if y == last || !marks[y.0][y.1].hidden() {
+                    continue;
+                }
+                let dy = -s(at, last) * s(at, y) * d_last;
+                if dy < 0 && full[y.0][y.1] < 1 {
+                    continue;
+                }
+                if y == e {
+                    // Closed the cycle at e: consistent with e's own change?
+                    if dy == de {
+                        return Some(true);
+                    }
+                    continue;
+                }
+                let next = if at < rows { rows + y.1 } else { y.0 };
+                if seen[next] {
+                    continue;
+                }
+                seen[next] = true;
+                match walk(full, marks, e, de, next, y, dy, seen, budget, s) {
+                    Some(true) => return Some(true),
+                    None => return None,
+                    Some(false) => {}
+                }
+                seen[next] = false;
+            }
+            Some(false)
+        }
+        let s = |node: usize, x: (usize, usize)| -> i64 {
+            if node < rows {
+                s_row(x.1)
+            } else {
+                s_col(x.0)
+            }
+        };
+        for de in [1i64, -1] {
+            if de < 0 && full[e.0][e.1] < 1 {
+                continue;
+            }
+            let mut seen = vec![false; rows + cols];
+            seen[rows + e.1] = true;
+            // Leave e through its column node; come back to it through its row.
+            match walk(
+                full,
+                marks,
+                e,
+                de,
+                rows + e.1,
+                e,
+                de,
+                &mut seen,
+                &mut budget,
+                &s,
+            ) {
+                Some(true) => return Some(true),
+                None => return None,
+                Some(false) => {}
+            }
+        }
+        Some(false)
+    }
+
     fn check_two_way(cells: &[Vec<i64>], p: &Policy) -> Vec<Vec<Mark>> {
         let full = with_margins(cells);
         let t = protect_two_way(&full, p, false);
@@ -509,6 +609,19 @@ mod tests {
             "recovered {primary:?} from {full:?} with {:?}",
             t.marks
         );
+        // 3. Non-negativity: every small count can still move.
+        for (i, r) in t.marks.iter().enumerate() {
+            for (j, m) in r.iter().enumerate() {
+                if *m == Mark::Primary {
+                    assert_ne!(
+                        movable(&full, &t.marks, (i, j)),
+                        Some(false),
+                        "({i}, {j}) pinned by non-negativity in {full:?} with {:?}",
+                        t.marks
+                    );
+                }
+            }
+        }
         t.marks
     }
 
@@ -573,6 +686,23 @@ mod tests {
     }
 
     #[test]
+    fn the_non_negativity_attack_can_succeed() {
+        // 1 beside three zeros, all four hidden: the only other table with the same
+        // margins would need a −1. The attack must see that (else it proves nothing).
+        let full = with_margins(&[vec![1, 0], vec![0, 0]]);
+        let mut marks = vec![vec![Mark::Shown; 3]; 3];
+        for (i, j) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+            marks[i][j] = Mark::Secondary;
+        }
+        assert_eq!(movable(&full, &marks, (0, 0)), Some(false));
+        // 1 and 1 on a diagonal can swap with the zeros.
+        let full = with_margins(&[vec![1, 0], vec![0, 1]]);
+        assert_eq!(movable(&full, &marks, (0, 0)), Some(true));
+        // And what the protection does with the first table hides the 1 movably.
+        check_two_way(&[vec![1, 0], vec![0, 0]], &P);
+    }
+
+    #[test]
     fn region_threshold_and_names() {
         assert!(!P.region_allowed(19));
         assert!(P.region_allowed(20));
@@ -625,7 +755,7 @@ mod tests {
             prop_assert_ne!(hidden, 1);
             // And if all hidden entries sum to zero they would all be known: never,
             // when a small count is among them.
-            if o.cells.iter().any(|m| *m == Mark::Primary) {
+            if o.cells.contains(&Mark::Primary) {
                 let hidden_cells: i64 = cells.iter().zip(&o.cells).filter(|(_, m)| m.hidden()).map(|(n, _)| *n).sum();
                 prop_assert!(hidden_cells > 0);
             }

@@ -625,6 +625,7 @@ pub fn changed_figures(revisions: &[PublicRelease]) -> Vec<FigureHistory> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn one_way(rows: &[(&str, i64)]) -> RawTable {
