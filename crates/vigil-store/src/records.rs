@@ -1731,7 +1731,9 @@ impl Store {
             let sql =
                 format!("SELECT compartment_id, count(*) FROM {table} GROUP BY compartment_id");
             for r in self.db.query(&sql, &[]).await? {
-                per.entry(r.int(0)).or_default()[slot] = r.int(1);
+                if let Some(n) = per.entry(r.int(0)).or_default().get_mut(slot) {
+                    *n = r.int(1);
+                }
             }
         }
         let per = std::sync::Arc::new(per);

@@ -767,9 +767,15 @@ async fn user_command(cmd: UserCommand) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(explain)?;
             if address.trim().is_empty() {
-                println!("{} has no e-mail address now: no reminder digests.", u.username);
+                println!(
+                    "{} has no e-mail address now: no reminder digests.",
+                    u.username
+                );
             } else {
-                println!("{} receives reminder digests at the address given.", u.username);
+                println!(
+                    "{} receives reminder digests at the address given.",
+                    u.username
+                );
             }
             store.close().await;
         }

@@ -18,13 +18,13 @@ mod groups;
 mod incidents;
 mod persons;
 mod reference;
-mod resolutions;
 mod releases;
+mod resolutions;
 mod stats;
 mod target;
-mod un_comms;
 #[cfg(test)]
 mod tests;
+mod un_comms;
 
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use vigil::import::{self, ImportOptions};
 use vigil_domain::search::{IncidentFilter, PAGE_SIZE, TOTAL_CAP};
-use vigil_domain::Role;
 use vigil_domain::vocab::{Term, TermAttrs, VocabKind};
+use vigil_domain::Role;
 use vigil_store::read_cache::READ_CACHE_TTL;
 use vigil_store::session_cache::SESSION_CACHE_TTL;
 
