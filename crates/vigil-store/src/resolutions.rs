@@ -159,13 +159,19 @@ impl Store {
             ));
         }
         if let Some(y) = f.year {
-            args.push(format!("{y:04}-01-01").into());
-            args.push(format!("{:04}-01-01", y + 1).into());
-            wh.push(format!(
-                "r.adopted_on >= ${} AND r.adopted_on < ${}",
-                args.len() - 1,
-                args.len()
-            ));
+            if (0..=9998).contains(&y) {
+                args.push(format!("{y:04}-01-01").into());
+                args.push(format!("{:04}-01-01", y + 1).into());
+                wh.push(format!(
+                    "r.adopted_on >= ${} AND r.adopted_on < ${}",
+                    args.len() - 1,
+                    args.len()
+                ));
+            } else {
+                // No adoption date lies outside years 0–9998 (and `y + 1` must not
+                // overflow): such a year matches nothing.
+                wh.push("1=0".to_owned());
+            }
         }
         let rows = self
             .db
@@ -1125,7 +1131,7 @@ impl Access {
         );
         q.filter.country = country.alpha2.clone();
         q.from = from.and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1));
-        q.until = to.and_then(|y| NaiveDate::from_ymd_opt(y + 1, 1, 1));
+        q.until = to.and_then(|y| NaiveDate::from_ymd_opt(y.checked_add(1)?, 1, 1));
         let violations = self.statistics(&q).await?;
         q.victim.state_actor = "state".into();
         let by_state_actors = self.statistics(&q).await?;
@@ -1171,7 +1177,8 @@ impl Access {
         });
         let (Some(from), Some(until)) = (
             NaiveDate::from_ymd_opt(year, 1, 1),
-            NaiveDate::from_ymd_opt(year + 1, 1, 1),
+            year.checked_add(1)
+                .and_then(|next| NaiveDate::from_ymd_opt(next, 1, 1)),
         ) else {
             return Err(invalid("year", "err-number", Some(year.to_string())));
         };

@@ -35,6 +35,7 @@ backend_tests!(
     consensus_lists_and_sponsor_lists_import,
     only_editors_change_resolutions_and_every_change_is_audited,
     scorecard_and_comparison_on_a_hand_built_data_set,
+    extreme_years_match_nothing_instead_of_failing,
 );
 
 fn data(name: &str) -> Vec<u8> {
@@ -1105,5 +1106,31 @@ fn the_command_line_imports_shows_and_scores() {
     assert!(
         out.contains("sponsors with killing documented in 2016 (0 of 5)"),
         "{out}"
+    );
+}
+
+/// Found by schemathesis: a year filter of `i32::MAX` overflowed computing the next
+/// year (a 500). Years no adoption can have match nothing; scorecard periods ending
+/// there are an open end.
+async fn extreme_years_match_nothing_instead_of_failing(db: TestDb) {
+    let a = db.access(Role::Analyst).await;
+    for year in [i32::MAX, i32::MIN, -1, 10_000] {
+        let found = a
+            .resolutions(&vigil_store::resolutions::ResolutionFilter {
+                year: Some(year),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(found.is_empty(), "{year}");
+    }
+    let topics = a.resolutions(&Default::default()).await.unwrap();
+    assert!(topics.is_empty());
+    let card = a
+        .scorecard("Colombia", "defenders", Some(2015), Some(i32::MAX))
+        .await;
+    assert!(
+        !matches!(card, Err(StoreError::Backend(_))),
+        "no engine error: {card:?}"
     );
 }
