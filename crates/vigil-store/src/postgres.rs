@@ -23,9 +23,16 @@ impl PostgresBackend {
                 redact_db_url(url)
             )));
         }
-        let opts = PgConnectOptions::from_str(url).map_err(|e| {
-            BackendError::Config(format!("bad database URL {}: {e}", redact_db_url(url)))
-        })?;
+        let opts = PgConnectOptions::from_str(url)
+            .map_err(|e| {
+                BackendError::Config(format!("bad database URL {}: {e}", redact_db_url(url)))
+            })?
+            // Statements are prepared once and run many times. After five runs
+            // PostgreSQL may switch to a generic plan that ignores the values: for a
+            // full-text search it then guesses the match rate, and a rare word walked
+            // the whole table newest first (2–3 s at 1M, docs/performance.md). Plans
+            // made for the values at hand cost a little planning each time instead.
+            .options([("plan_cache_mode", "force_custom_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
