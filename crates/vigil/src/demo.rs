@@ -51,6 +51,7 @@ pub struct DemoSummary {
 }
 
 pub mod cases;
+pub mod public;
 pub mod scale;
 
 /// Above this many incidents `vigil demo` uses the scale generator ([`scale`]) and
@@ -141,10 +142,29 @@ pub async fn seed(access: &Access, opts: &DemoOptions) -> anyhow::Result<DemoSum
     if opts.incidents >= 2 {
         g.journey_detention().await?;
     }
-    while g.summary.incidents < opts.incidents {
+    // The public portal (journey 3): a release frozen before the last killings are
+    // documented, then revised; only in a demo large enough to spare them.
+    let late = if opts.incidents >= 20 {
+        public::LATE_KILLINGS
+    } else {
+        0
+    };
+    while g.summary.incidents < opts.incidents - late {
         g.random_incident().await?;
     }
     cases::seed_cases(access, today).await?;
+    let release = if late > 0 {
+        g.freeze_release().await?
+    } else {
+        None
+    };
+    for _ in 0..late {
+        g.late_killing().await?;
+    }
+    if let Some(id) = release {
+        g.revise_release(id).await?;
+    }
+    g.publish_alert().await?;
     Ok(g.summary)
 }
 

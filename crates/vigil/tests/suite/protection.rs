@@ -1189,7 +1189,9 @@ async fn detention_pages_and_api_work_without_javascript(db: TestDb) {
 }
 
 /// `vigil demo` shows the tracker: the monitored case's person was held 47 days, with
-/// a trial hearing ahead (in the calendar feed).
+/// a trial hearing ahead (in the calendar feed). It also fills the public portal
+/// (journey 3, issue 6 point 7): one release with a revision (three killings added,
+/// with the reason) and one published alert about a person who consents to be named.
 #[tokio::test]
 async fn demo_data_includes_a_detention_with_hearings() {
     let db = support::sqlite().await;
@@ -1221,4 +1223,29 @@ async fn demo_data_includes_a_detention_with_hearings() {
         "only the trial is ahead (or within 30 days back)"
     );
     assert_eq!(feed[0].person_code, d.person_code);
+
+    let reader = vigil_store::public::PublicReader::new(&db.store);
+    let releases = db.store.public_releases().await.unwrap();
+    assert_eq!(releases.len(), 1, "one release series on the portal");
+    assert_eq!(releases[0].revision, 2, "the list shows the revision");
+    assert!(releases[0].reason.contains("three more killings"));
+    let (_, series) = db.store.public_release(releases[0].id).await.unwrap();
+    assert_eq!(
+        series.iter().map(|r| r.revision).collect::<Vec<_>>(),
+        [1, 2],
+        "the figure's history: both revisions published"
+    );
+    let raw = admin.release_series(releases[0].id).await.unwrap();
+    assert_eq!(
+        raw[1].raw[0].total - raw[0].raw[0].total,
+        3,
+        "the revision counts the three killings documented after the freeze"
+    );
+    assert_eq!(
+        reader.latest_release().await.unwrap().map(|r| r.id),
+        Some(releases[0].id)
+    );
+    let alerts = reader.alerts().await.unwrap();
+    assert_eq!(alerts.len(), 1, "one published alert");
+    assert_eq!(reader.alert(alerts[0].id).await.unwrap(), alerts[0]);
 }
