@@ -189,6 +189,9 @@ async fn revisions_show_each_figure_and_the_reason(db: TestDb) {
     let changes = page.body.split("Figures that changed").nth(1).unwrap();
     let c = cells(changes);
     assert_eq!(c, vec!["12", "14", "21", "23"], "{changes}");
+    // A one-way table's total is named once.
+    assert!(changes.contains(">Total<"), "{changes}");
+    assert!(!changes.contains("Total × Total"), "{changes}");
     // The first revision says it is superseded and links to the latest.
     let old = public_get(&db, &format!("/public/releases/{first}?lang=en")).await;
     assert!(old.body.contains(&format!("/public/releases/{second}")));
