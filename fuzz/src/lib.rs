@@ -39,6 +39,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("multipart", multipart),
     ("evidence_type", evidence_type),
     ("backup_archive", backup_archive),
+    ("roll_calls", roll_calls),
 ];
 
 /// The CSV importer: a mapping file and a CSV file, both from outside, checked as
@@ -282,5 +283,63 @@ pub fn backup_archive(data: &[u8]) {
             );
         }
         assert!(m.entries.iter().any(|e| e.name == "vigil.db"));
+    }
+}
+
+/// The roll-call import (`vigil resolutions import`, the upload form, the API): a
+/// roll-call file and a votes file in the UN General Assembly voting data set layout.
+/// Input: `ROLLCALLS \0 VOTES`. Properties: never a panic; a refusal lists problems,
+/// each naming one of the two files and a line of it (the header is line 1); accepted
+/// rows come from data lines, every vote belongs to an accepted roll call, and symbols
+/// are in their one normal form.
+pub fn roll_calls(data: &[u8]) {
+    let (calls, votes) = match data.iter().position(|b| *b == 0) {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (data, &[][..]),
+    };
+    // An upper bound on a file's line numbers, whichever line ends the reader counts.
+    let lines = |b: &[u8]| b.iter().filter(|c| **c == b'\n' || **c == b'\r').count() as u64 + 1;
+    match vigil_web::resolution_files::parse_roll_calls("calls.csv", calls, "votes.csv", votes) {
+        Err(errs) => {
+            assert!(!errs.is_empty(), "a refusal names at least one problem");
+            for e in &errs {
+                let max = match e.file.as_str() {
+                    "calls.csv" => lines(calls),
+                    "votes.csv" => lines(votes),
+                    other => panic!("error names an unknown file {other:?}"),
+                };
+                assert!(e.line >= 1 && e.line <= max, "{e} (file has {max} lines)");
+                assert!(!e.reason.is_empty(), "{e}");
+            }
+        }
+        Ok((rows, vote_rows, _skipped)) => {
+            let ids: std::collections::HashSet<i64> = rows.iter().map(|r| r.rcid).collect();
+            for r in &rows {
+                assert!(
+                    r.line >= 2 && r.line <= lines(calls),
+                    "roll call at line {}",
+                    r.line
+                );
+                let again = vigil_domain::resolution::normalise_symbol(&r.symbol);
+                assert_eq!(
+                    again.as_deref(),
+                    Some(r.symbol.as_str()),
+                    "symbol {:?}",
+                    r.symbol
+                );
+            }
+            for v in &vote_rows {
+                assert!(
+                    v.line >= 2 && v.line <= lines(votes),
+                    "vote at line {}",
+                    v.line
+                );
+                assert!(
+                    ids.contains(&v.rcid),
+                    "vote for unknown roll call {}",
+                    v.rcid
+                );
+            }
+        }
     }
 }

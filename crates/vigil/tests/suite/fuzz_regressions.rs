@@ -97,4 +97,23 @@ fn the_seeds_reach_past_the_first_checks() {
     .unwrap();
     assert_eq!(report.rows, 3);
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+
+    // The roll-call seeds: the sample is accepted whole, the bad one names its lines.
+    let split = |name: &str| {
+        let seed = std::fs::read(fuzz_dir().join("seeds/roll_calls").join(name)).unwrap();
+        let nul = seed.iter().position(|&b| b == 0).unwrap();
+        (seed[..nul].to_vec(), seed[nul + 1..].to_vec())
+    };
+    let (calls, votes) = split("sample");
+    let (rows, vote_rows, _) =
+        vigil_web::resolution_files::parse_roll_calls("calls.csv", &calls, "votes.csv", &votes)
+            .unwrap();
+    assert!(!rows.is_empty() && !vote_rows.is_empty());
+    let (calls, votes) = split("bad_line");
+    let errs =
+        vigil_web::resolution_files::parse_roll_calls("calls.csv", &calls, "votes.csv", &votes)
+            .unwrap_err();
+    let at: Vec<(String, u64)> = errs.iter().map(|e| (e.file.clone(), e.line)).collect();
+    assert!(at.contains(&("calls.csv".to_owned(), 3)), "{at:?}");
+    assert!(at.contains(&("votes.csv".to_owned(), 3)), "{at:?}");
 }
