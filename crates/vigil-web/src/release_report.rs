@@ -272,7 +272,8 @@ pub fn report(labels: &StatsLabels, r: &PublicRelease, series: &[PublicRelease])
             label.push_str(&key_label(labels, &dim(0), &f.row));
             // A one-way table's total is one figure ("Total"), not "Total × Total".
             let one_way = table.is_some_and(|x| x.dims.len() < 2);
-            if !f.col.is_empty() && !(one_way && f.col == TOTAL) {
+            let no_second = f.col.is_empty() || (one_way && f.col == TOTAL);
+            if !no_second {
                 label.push_str(" × ");
                 label.push_str(&key_label(labels, &dim(1), &f.col));
             }
