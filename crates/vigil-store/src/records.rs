@@ -25,6 +25,16 @@ pub fn fold(text: &str) -> String {
     vigil_domain::country::normalise_name(text)
 }
 
+/// The country an incident filter asks for, as its stored alpha-2 code when the text
+/// names a known country (any spelling or code), else as typed; `None` when empty.
+pub(crate) fn filter_country(f: &IncidentFilter) -> Option<String> {
+    (!f.country.trim().is_empty()).then(|| {
+        vigil_domain::country::Countries::get()
+            .resolve(&f.country)
+            .map_or_else(|| f.country.trim().to_owned(), |c| c.alpha2.clone())
+    })
+}
+
 /// One word of a user's query, folded: matched whole, or as the beginning of words
 /// when the user ended it with `*` (`defen*` finds "defender" and "defence").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1486,11 +1496,7 @@ impl Store {
             args.push(v);
             wh.push(clause.replace("$?", &format!("${}", args.len())));
         };
-        let country = (!f.country.trim().is_empty()).then(|| {
-            vigil_domain::country::Countries::get()
-                .resolve(&f.country)
-                .map_or_else(|| f.country.trim().to_owned(), |c| c.alpha2.clone())
-        });
+        let country = filter_country(f);
         if let Some(c) = &country {
             push("i.country = $?", c.clone().into(), &mut wh);
         }

@@ -253,10 +253,7 @@ impl Store {
             "t.status <> 'rejected'".to_owned(),
         ];
         let mut a = Args(Vec::new());
-        if !f.country.trim().is_empty() {
-            let c = Countries::get()
-                .resolve(&f.country)
-                .map_or_else(|| f.country.trim().to_owned(), |c| c.alpha2.clone());
+        if let Some(c) = crate::records::filter_country(f) {
             let p = a.push(c.into());
             wh.push(format!("t.country = {p}"));
         }
