@@ -282,7 +282,10 @@ pub fn backup_archive(data: &[u8]) {
                 e.name
             );
         }
-        assert!(m.entries.iter().any(|e| e.name == "vigil.db"));
+        assert!(m
+            .entries
+            .iter()
+            .any(|e| e.name == "vigil.db" || e.name == "postgres.dump"));
     }
 }
 

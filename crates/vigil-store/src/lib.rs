@@ -18,6 +18,7 @@ pub mod compartments;
 pub mod detentions;
 pub mod evidence;
 mod lookup;
+pub mod pgdump;
 pub mod postgres;
 pub mod public;
 pub mod read_cache;

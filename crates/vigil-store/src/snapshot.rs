@@ -16,8 +16,8 @@ use crate::{Result, Store};
 /// What an unencrypted SQLite file starts with.
 const PLAIN_SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
-/// Why PostgreSQL has no `snapshot_to`.
-pub const POSTGRES_SNAPSHOT_UNSUPPORTED: &str = "Vigil backups cover the embedded database (--data DIR); for PostgreSQL use pg_dump with your own encryption";
+/// Why PostgreSQL has no `snapshot_to`: its backups are a dump ([`crate::pgdump`]).
+pub const POSTGRES_SNAPSHOT_UNSUPPORTED: &str = "a snapshot file is of the embedded database only; a PostgreSQL database is backed up as a dump (`vigil backup --database-url`, vigil_store::pgdump)";
 
 impl Store {
     /// Write a consistent, encrypted copy of the whole database to `path`, a file that

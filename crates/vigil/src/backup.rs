@@ -30,11 +30,17 @@
 //!
 //! The decrypted payload is: `u32` manifest length, the manifest (JSON: format, Vigil
 //! version, creation time, engine, and for every entry its name, size and SHA-256), then
-//! each entry's bytes in manifest order. Entries are `vigil.db` (a `VACUUM INTO` snapshot,
-//! itself SQLCipher-encrypted under the database key) and `vigil.salt` when present;
-//! names are relative paths, and evidence files join as `evidence/ab/cdef…`, exactly as
-//! they lie in the data directory (already encrypted under the evidence subkey, and
-//! encrypted again by the archive), so a restore puts them back where they were.
+//! each entry's bytes in manifest order. Entries of an embedded instance (engine
+//! `sqlite`) are `vigil.db` (a `VACUUM INTO` snapshot, itself SQLCipher-encrypted under
+//! the database key) and `vigil.salt` when present. A PostgreSQL deployment (engine
+//! `postgres`) has `postgres.dump` instead (see [`vigil_store::pgdump`] for its format),
+//! and its manifest also records the schema version and every table with its row
+//! count. Names are relative paths, and evidence files join as `evidence/ab/cdef…`,
+//! as they lie in the evidence directory (already encrypted under the evidence subkey,
+//! and encrypted again by the archive), so a restore puts them back where they were.
+//!
+//! An archive restores into the engine it came from: cross-engine restores are
+//! refused.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -50,7 +56,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use vigil_domain::SystemClock;
+use vigil_domain::{Clock as _, SystemClock};
+use vigil_store::pgdump::{self, DumpParser, Summary};
 use vigil_store::sqlite::SqliteBackend;
 use vigil_store::{Backend as _, Store, StoreConfig};
 
@@ -62,8 +69,12 @@ pub const FORMAT_VERSION: u16 = 1;
 pub const DEFAULT_CHUNK_SIZE: u32 = 1 << 20;
 /// The label of the backup subkey.
 pub const BACKUP_LABEL: &str = "vigil backup v1";
-/// The database entry; every archive has one.
+/// The database entry of an embedded (SQLite) instance.
 pub const DB_ENTRY: &str = "vigil.db";
+/// The database entry of a PostgreSQL deployment.
+pub const PG_DUMP_ENTRY: &str = pgdump::ENTRY;
+pub const ENGINE_SQLITE: &str = "sqlite";
+pub const ENGINE_POSTGRES: &str = "postgres";
 
 const CHECK_LABEL: &str = "vigil backup key check v1";
 const MIN_CHUNK_SIZE: u32 = 16;
@@ -101,6 +112,8 @@ pub enum BackupError {
     #[error("entry {0}: checksum mismatch")]
     Checksum(String),
     #[error("{0}")]
+    BadDump(String),
+    #[error("{0}")]
     Io(String),
 }
 
@@ -116,14 +129,19 @@ pub struct Manifest {
     pub format: u16,
     pub vigil_version: String,
     pub created_at: DateTime<Utc>,
-    /// `sqlite`: the embedded database.
+    /// `sqlite`: the embedded database; `postgres`: a PostgreSQL deployment.
     pub engine: String,
     pub entries: Vec<Entry>,
+    /// PostgreSQL: the dump's schema version (applied migrations) and its tables with
+    /// their row counts, which a restore checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<Summary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
-    /// Relative path in the data directory (`vigil.db`, `vigil.salt`, later `files/…`).
+    /// A relative path: `vigil.db`, `vigil.salt` or `postgres.dump`, and evidence files
+    /// as `evidence/ab/cdef…`.
     pub name: String,
     pub size: u64,
     /// Lower-case hex.
@@ -160,10 +178,46 @@ impl Manifest {
                 )));
             }
         }
-        if !seen.contains(DB_ENTRY) {
-            return Err(BackupError::BadManifest(format!("no {DB_ENTRY} entry")));
+        match self.engine.as_str() {
+            ENGINE_SQLITE => {
+                if !seen.contains(DB_ENTRY) {
+                    return Err(BackupError::BadManifest(format!("no {DB_ENTRY} entry")));
+                }
+            }
+            ENGINE_POSTGRES => {
+                if !seen.contains(PG_DUMP_ENTRY) || self.database.is_none() {
+                    return Err(BackupError::BadManifest(format!(
+                        "no {PG_DUMP_ENTRY} entry or no table list"
+                    )));
+                }
+                let evidence = format!("{}/", vigil_store::evidence::DIR_NAME);
+                if let Some(e) = self
+                    .entries
+                    .iter()
+                    .find(|e| e.name != PG_DUMP_ENTRY && !e.name.starts_with(&evidence))
+                {
+                    return Err(BackupError::BadManifest(format!(
+                        "entry {} has no place in a PostgreSQL backup",
+                        e.name
+                    )));
+                }
+            }
+            other => {
+                return Err(BackupError::BadManifest(format!(
+                    "unknown engine {other:?}"
+                )));
+            }
         }
         Ok(())
+    }
+
+    /// The evidence files in the archive.
+    pub fn evidence_files(&self) -> usize {
+        let prefix = format!("{}/", vigil_store::evidence::DIR_NAME);
+        self.entries
+            .iter()
+            .filter(|e| e.name.starts_with(&prefix))
+            .count()
     }
 
     /// One line per entry, for the operator.
@@ -174,6 +228,14 @@ impl Manifest {
             self.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
             self.format
         );
+        if let Some(db) = &self.database {
+            out.push_str(&format!(
+                "  PostgreSQL dump: schema {}, {} tables, {} rows\n",
+                db.migrations.last().map_or("(none)", String::as_str),
+                db.tables.len(),
+                db.rows()
+            ));
+        }
         for e in &self.entries {
             out.push_str(&format!(
                 "  {:<12} {:>12} bytes  sha256 {}\n",
@@ -523,26 +585,63 @@ impl<R: Read> ChunkReader<R> {
     }
 }
 
+impl<R: Read> Read for ChunkReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.read_some(buf)
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }
+}
+
 // ---------------------------------------------------------------- archive
 
 /// Where the entries of an archive being read go.
 trait Sink {
+    /// The manifest, checked, before the first entry.
+    fn manifest(&mut self, _manifest: &Manifest) -> BResult<()> {
+        Ok(())
+    }
     fn begin(&mut self, entry: &Entry) -> BResult<()>;
     fn data(&mut self, bytes: &[u8]) -> BResult<()>;
     fn end(&mut self) -> BResult<()>;
 }
 
-/// Verification only.
-struct Discard;
+/// Verification only: writes nothing, and checks a PostgreSQL dump's framing and row
+/// counts against the manifest as it goes by.
+#[derive(Default)]
+struct Discard {
+    expected: Option<Summary>,
+    dump: Option<DumpParser>,
+}
 
 impl Sink for Discard {
-    fn begin(&mut self, _: &Entry) -> BResult<()> {
+    fn manifest(&mut self, manifest: &Manifest) -> BResult<()> {
+        self.expected.clone_from(&manifest.database);
         Ok(())
     }
-    fn data(&mut self, _: &[u8]) -> BResult<()> {
+    fn begin(&mut self, entry: &Entry) -> BResult<()> {
+        if entry.name == PG_DUMP_ENTRY {
+            self.dump = Some(DumpParser::new());
+        }
+        Ok(())
+    }
+    fn data(&mut self, bytes: &[u8]) -> BResult<()> {
+        if let Some(p) = &mut self.dump {
+            p.feed(bytes, &mut |_| Ok(()))
+                .map_err(|e| BackupError::BadDump(e.to_string()))?;
+        }
         Ok(())
     }
     fn end(&mut self) -> BResult<()> {
+        if let Some(p) = self.dump.take() {
+            let header = p
+                .finish()
+                .map_err(|e| BackupError::BadDump(e.to_string()))?;
+            if Some(header.summary()) != self.expected {
+                return Err(BackupError::BadDump(
+                    "the database dump does not match the manifest's table list".to_owned(),
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -621,28 +720,12 @@ fn write_archive<W: Write>(
 /// entry's SHA-256, and that nothing follows. Entries go to `sink` as they are read, so
 /// a sink that writes must be prepared to undo on error.
 fn read_archive<R: Read>(
-    mut inp: R,
+    inp: R,
     key_for: impl FnOnce(&Header) -> anyhow::Result<Key>,
     sink: &mut dyn Sink,
 ) -> anyhow::Result<(Header, Manifest)> {
-    let (header, raw) = Header::read(&mut inp)?;
-    let master = key_for(&header)?;
-    let key = backup_key(&master);
-    if key_check(&key) != header.key_check {
-        return Err(BackupError::WrongKey.into());
-    }
-    let mut r = ChunkReader::new(inp, &key, &header, raw);
-    let mut len = [0u8; 4];
-    r.read_exact(&mut len, "the manifest")?;
-    let len = u32::from_be_bytes(len);
-    if len > MAX_MANIFEST_LEN {
-        return Err(BackupError::BadManifest("too large".to_owned()).into());
-    }
-    let mut json = Zeroizing::new(vec![0u8; usize::try_from(len).unwrap_or(0)]);
-    r.read_exact(&mut json, "the manifest")?;
-    let manifest: Manifest =
-        serde_json::from_slice(&json).map_err(|e| BackupError::BadManifest(e.to_string()))?;
-    manifest.check()?;
+    let (header, mut r, manifest) = open_payload(inp, key_for)?;
+    sink.manifest(&manifest)?;
     let mut buf = Zeroizing::new(vec![0u8; IO_BUF]);
     for entry in &manifest.entries {
         sink.begin(entry)?;
@@ -675,6 +758,64 @@ fn read_archive<R: Read>(
     Ok((header, manifest))
 }
 
+/// Read the header, check the key and read the manifest: the payload reader is left
+/// at the first entry.
+fn open_payload<R: Read>(
+    mut inp: R,
+    key_for: impl FnOnce(&Header) -> anyhow::Result<Key>,
+) -> anyhow::Result<(Header, ChunkReader<R>, Manifest)> {
+    let (header, raw) = Header::read(&mut inp)?;
+    let master = key_for(&header)?;
+    let key = backup_key(&master);
+    if key_check(&key) != header.key_check {
+        return Err(BackupError::WrongKey.into());
+    }
+    let mut r = ChunkReader::new(inp, &key, &header, raw);
+    let mut len = [0u8; 4];
+    r.read_exact(&mut len, "the manifest")?;
+    let len = u32::from_be_bytes(len);
+    if len > MAX_MANIFEST_LEN {
+        return Err(BackupError::BadManifest("too large".to_owned()).into());
+    }
+    let mut json = Zeroizing::new(vec![0u8; usize::try_from(len).unwrap_or(0)]);
+    r.read_exact(&mut json, "the manifest")?;
+    let manifest: Manifest =
+        serde_json::from_slice(&json).map_err(|e| BackupError::BadManifest(e.to_string()))?;
+    manifest.check()?;
+    Ok((header, r, manifest))
+}
+
+/// The key for an archive (asked once: a passphrase prompt), then its manifest alone,
+/// refused unless it is of `engine`, then the whole archive verified.
+fn verify_for_restore(
+    input: &Path,
+    key_for: impl FnOnce(&Header) -> anyhow::Result<Key>,
+    engine: &str,
+) -> anyhow::Result<(Manifest, Key)> {
+    let (header, _) = Header::read(&mut open_backup(input)?)?;
+    let master = key_for(&header)?;
+    let (_, _, peek) = open_payload(open_backup(input)?, |_| Ok(master.clone()))?;
+    if peek.engine != engine {
+        bail!(
+            "{}; Vigil does not restore across engines",
+            match peek.engine.as_str() {
+                ENGINE_POSTGRES =>
+                    "this backup is of a PostgreSQL deployment: restore it with --database-url URL (and --evidence-dir DIR)",
+                _ => "this backup is of an embedded (SQLite) instance: restore it with --data DIR",
+            }
+        );
+    }
+    let (_, manifest) = read_archive(
+        open_backup(input)?,
+        |_| Ok(master.clone()),
+        &mut Discard::default(),
+    )?;
+    if manifest != peek {
+        bail!("the backup changed while it was verified");
+    }
+    Ok((manifest, master))
+}
+
 fn open_backup(path: &Path) -> anyhow::Result<BufReader<File>> {
     let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     Ok(BufReader::with_capacity(IO_BUF, f))
@@ -685,7 +826,7 @@ pub fn verify_with(
     path: &Path,
     key_for: impl FnOnce(&Header) -> anyhow::Result<Key>,
 ) -> anyhow::Result<Manifest> {
-    let (_, m) = read_archive(open_backup(path)?, key_for, &mut Discard)?;
+    let (_, m) = read_archive(open_backup(path)?, key_for, &mut Discard::default())?;
     Ok(m)
 }
 
@@ -697,7 +838,7 @@ pub fn verify(path: &Path, master: &Key) -> anyhow::Result<Manifest> {
 /// Verify an archive held in memory with this master key, as [`verify`] does a file.
 /// An entry point for fuzzing (`fuzz/`): any bytes must give an error, never a panic.
 pub fn verify_bytes(archive: &[u8], master: &Key) -> anyhow::Result<Manifest> {
-    let (_, m) = read_archive(archive, |_| Ok(master.clone()), &mut Discard)?;
+    let (_, m) = read_archive(archive, |_| Ok(master.clone()), &mut Discard::default())?;
     Ok(m)
 }
 
@@ -739,25 +880,7 @@ pub async fn create(
     out: &Path,
     chunk_size: u32,
 ) -> anyhow::Result<Manifest> {
-    if out.exists() {
-        bail!(
-            "{} already exists; a backup never overwrites a file",
-            out.display()
-        );
-    }
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let staging = tempfile::Builder::new()
-        .prefix(".vigil-backup-")
-        .tempdir_in(&parent)
-        .with_context(|| {
-            format!(
-                "cannot create a temporary directory in {}",
-                parent.display()
-            )
-        })?;
+    let staging = staging_beside(out)?;
     let snap = staging.path().join(DB_ENTRY);
     store
         .snapshot_to(&snap)
@@ -777,6 +900,426 @@ pub async fn create(
     })
     .await
     .context("the backup task failed")?
+}
+
+/// Refuse an existing `out`; a temporary directory beside it (removed on drop).
+fn staging_beside(out: &Path) -> anyhow::Result<tempfile::TempDir> {
+    if out.exists() {
+        bail!(
+            "{} already exists; a backup never overwrites a file",
+            out.display()
+        );
+    }
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".vigil-backup-")
+        .tempdir_in(&parent)
+        .with_context(|| {
+            format!(
+                "cannot create a temporary directory in {}",
+                parent.display()
+            )
+        })
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+/// The field subkey a PostgreSQL deployment seals its sensitive columns with.
+fn field_key(master: &Key) -> Key {
+    keys::subkey(master, crate::cli::FIELDS_LABEL)
+}
+
+/// Where the dump waits between the database and the archive: a file in the staging
+/// directory, encrypted as it is written under a one-time key that never leaves this
+/// process, so no clear byte of the database reaches the disk.
+struct SealedTemp {
+    path: PathBuf,
+    key: Key,
+}
+
+impl SealedTemp {
+    /// Write what arrives on `rx` until it closes; the plaintext's size and SHA-256.
+    fn write(&self, mut rx: tokio::sync::mpsc::Receiver<Vec<u8>>) -> BResult<(u64, String)> {
+        let file = create_private(&self.path).map_err(|e| BackupError::Io(format!("{e:#}")))?;
+        let mut nonce_prefix = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut nonce_prefix);
+        let header = Header {
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            key_check: key_check(&self.key),
+            nonce_prefix,
+            salt: None,
+        };
+        let mut w = ChunkWriter::new(BufWriter::with_capacity(IO_BUF, file), &self.key, &header)?;
+        let mut hasher = Sha256::new();
+        let mut size: u64 = 0;
+        while let Some(bytes) = rx.blocking_recv() {
+            hasher.update(&bytes);
+            size = size.saturating_add(bytes.len() as u64);
+            w.write_all(&bytes)?;
+        }
+        w.finish()?;
+        Ok((size, hex::encode(hasher.finalize())))
+    }
+
+    /// The plaintext again, authenticated chunk by chunk as it is read.
+    fn reader(&self) -> anyhow::Result<ChunkReader<BufReader<File>>> {
+        let mut f = open_backup(&self.path)?;
+        let (header, raw) = Header::read(&mut f)?;
+        if header.key_check != key_check(&self.key) {
+            bail!("the temporary dump is not ours");
+        }
+        Ok(ChunkReader::new(f, &self.key, &header, raw))
+    }
+}
+
+/// Write an archive of the PostgreSQL database at `url` (one consistent moment, taken
+/// while the server keeps writing) and of the evidence files in `evidence_dir` to
+/// `out`, which must not exist. The database must be sealed under `master`'s field
+/// subkey. As for [`create`], the archive is verified before it is renamed to `out`.
+pub async fn create_postgres(
+    url: &str,
+    evidence_dir: Option<&Path>,
+    master: &Key,
+    out: &Path,
+    chunk_size: u32,
+    created_at: DateTime<Utc>,
+) -> anyhow::Result<Manifest> {
+    let staging = staging_beside(out)?;
+    let mut temp_key = Zeroizing::new([0u8; 32]);
+    rand::rngs::OsRng.fill_bytes(temp_key.as_mut());
+    let temp = Arc::new(SealedTemp {
+        path: staging.path().join("dump"),
+        key: temp_key,
+    });
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
+    let writer = {
+        let temp = temp.clone();
+        tokio::task::spawn_blocking(move || temp.write(rx))
+    };
+    let dumped = pgdump::dump(url, &field_key(master), &tx).await;
+    drop(tx);
+    let written = writer.await.context("the backup task failed")?;
+    let header = dumped.context("cannot dump the database")?;
+    let (size, sha256) = written.context("cannot write the temporary dump")?;
+
+    let evidence_rows = header
+        .tables
+        .iter()
+        .find(|t| t.name == "evidence")
+        .map_or(0, |t| t.rows);
+    if evidence_rows > 0 && evidence_dir.is_none() {
+        bail!(
+            "the database has {evidence_rows} evidence files: pass --evidence-dir DIR (the one `vigil serve` uses) so that they are backed up with it"
+        );
+    }
+    let (evidence_dir, master, out) = (
+        evidence_dir.map(Path::to_owned),
+        master.clone(),
+        out.to_owned(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let staging = staging; // removed on drop, whatever happens
+        let evidence = match &evidence_dir {
+            Some(d) => evidence_files(d)?,
+            None => Vec::new(),
+        };
+        let mut entries = vec![Entry {
+            name: PG_DUMP_ENTRY.to_owned(),
+            size,
+            sha256,
+        }];
+        for (name, path) in &evidence {
+            let (size, sha256) = hash_file(path)?;
+            entries.push(Entry {
+                name: name.clone(),
+                size,
+                sha256,
+            });
+        }
+        let manifest = Manifest {
+            format: FORMAT_VERSION,
+            vigil_version: env!("CARGO_PKG_VERSION").to_owned(),
+            created_at,
+            engine: ENGINE_POSTGRES.to_owned(),
+            entries,
+            database: Some(header.summary()),
+        };
+        let mut dump = temp.reader()?;
+        let mut sources: Vec<&mut dyn Read> = vec![&mut dump];
+        let mut evidence_readers = evidence
+            .iter()
+            .map(|(_, p)| {
+                File::open(p)
+                    .map(|f| BufReader::with_capacity(IO_BUF, f))
+                    .with_context(|| format!("cannot read {}", p.display()))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        for r in evidence_readers.iter_mut() {
+            sources.push(r);
+        }
+        seal_verify_rename(
+            staging.path(),
+            &master,
+            None,
+            chunk_size,
+            &manifest,
+            &mut sources,
+            &out,
+        )?;
+        Ok(manifest)
+    })
+    .await
+    .context("the backup task failed")?
+}
+
+/// `vigil backup --database-url URL [--evidence-dir DIR] --out FILE`: the master key
+/// from a key file or `VIGIL_MASTER_KEY` (as `vigil serve --database-url` takes it).
+pub async fn backup_postgres(
+    url: &str,
+    evidence_dir: Option<&Path>,
+    source: &KeySource,
+    out: &Path,
+) -> anyhow::Result<Manifest> {
+    let master = postgres_master_key(source, evidence_dir)?;
+    create_postgres(
+        url,
+        evidence_dir,
+        &master,
+        out,
+        DEFAULT_CHUNK_SIZE,
+        SystemClock.now(),
+    )
+    .await
+}
+
+fn postgres_master_key(source: &KeySource, evidence_dir: Option<&Path>) -> anyhow::Result<Key> {
+    match source {
+        KeySource::Passphrase => bail!(
+            "--database-url needs the master key: its sensitive fields are encrypted with it; pass --key-file FILE or set {}",
+            keys::ENV_KEY
+        ),
+        KeySource::Demo => bail!("demo instances have no backups"),
+        other => keys::load(other, evidence_dir.unwrap_or(Path::new("")), false),
+    }
+}
+
+/// Sends the dump entry to the database load and writes evidence files into the
+/// evidence directory (entry `evidence/ab/cd…` to `DIR/ab/cd…`).
+struct PgSink {
+    dump: Option<tokio::sync::mpsc::Sender<Vec<u8>>>,
+    in_dump: bool,
+    /// Set when the load stopped taking data (it failed: its error is the one to tell).
+    load_gone: bool,
+    files: Option<DirSink>,
+    in_file: bool,
+}
+
+impl Sink for PgSink {
+    fn begin(&mut self, entry: &Entry) -> BResult<()> {
+        if entry.name == PG_DUMP_ENTRY {
+            self.in_dump = true;
+            return Ok(());
+        }
+        let prefix = format!("{}/", vigil_store::evidence::DIR_NAME);
+        match (entry.name.strip_prefix(&prefix), &mut self.files) {
+            (Some(rest), Some(files)) => {
+                self.in_file = true;
+                files.begin(&Entry {
+                    name: rest.to_owned(),
+                    size: entry.size,
+                    sha256: entry.sha256.clone(),
+                })
+            }
+            _ => Err(BackupError::BadManifest(format!(
+                "entry {} has no place to go",
+                entry.name
+            ))),
+        }
+    }
+
+    fn data(&mut self, bytes: &[u8]) -> BResult<()> {
+        if self.in_dump {
+            let sent = self
+                .dump
+                .as_ref()
+                .is_some_and(|tx| tx.blocking_send(bytes.to_vec()).is_ok());
+            if !sent {
+                self.load_gone = true;
+                return Err(BackupError::Io("the database load stopped".to_owned()));
+            }
+            return Ok(());
+        }
+        match &mut self.files {
+            Some(files) if self.in_file => files.data(bytes),
+            _ => Err(BackupError::Io("no entry open".to_owned())),
+        }
+    }
+
+    fn end(&mut self) -> BResult<()> {
+        if self.in_dump {
+            // The dump is whole and its checksum verified: the load may finish.
+            self.in_dump = false;
+            self.dump = None;
+            return Ok(());
+        }
+        self.in_file = false;
+        match &mut self.files {
+            Some(files) => files.end(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What a PostgreSQL restore did.
+#[derive(Debug, Clone)]
+pub struct PgRestored {
+    pub manifest: Manifest,
+    pub load: pgdump::LoadReport,
+    pub evidence_files: usize,
+}
+
+/// Restore a PostgreSQL archive into the empty database at `url`, and its evidence
+/// files into `evidence_dir` (absent or empty). The whole archive is verified first;
+/// then, in one transaction, the schema is built up to the dump's version and every
+/// table loaded and checked (row counts, field key, audit chain). The transaction
+/// commits only once the second reading of the archive has authenticated to its
+/// last byte; on any failure the database is left empty and `evidence_dir` as found.
+/// Finally the restored database is opened as `vigil serve` opens it (later
+/// migrations, the key check) and its audit chain verified again.
+pub async fn restore_postgres(
+    input: &Path,
+    url: &str,
+    evidence_dir: Option<&Path>,
+    key_for: impl FnOnce(&Header) -> anyhow::Result<Key> + Send + 'static,
+) -> anyhow::Result<PgRestored> {
+    if let Some(d) = evidence_dir {
+        check_restore_dir(d)?;
+    }
+    // Pass 1: verify everything, write nothing.
+    let (manifest, master) = {
+        let input = input.to_owned();
+        tokio::task::spawn_blocking(move || verify_for_restore(&input, key_for, ENGINE_POSTGRES))
+            .await
+            .context("the restore task failed")??
+    };
+    let summary = manifest
+        .database
+        .clone()
+        .context("the manifest has no table list")?;
+    let evidence_files = manifest.evidence_files();
+    if evidence_files > 0 && evidence_dir.is_none() {
+        bail!(
+            "the backup holds {evidence_files} evidence files: pass --evidence-dir DIR, a new or empty directory for them"
+        );
+    }
+    pgdump::check_schema(&summary.migrations)?;
+    pgdump::check_target(url, &summary).await?;
+
+    // Pass 2: the archive again, the dump streaming into the database.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
+    let files = match evidence_dir {
+        Some(d) if evidence_files > 0 => Some(dir_sink(d)?),
+        _ => None,
+    };
+    let reader = {
+        let (input, master) = (input.to_owned(), master.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut sink = PgSink {
+                dump: Some(tx),
+                in_dump: false,
+                load_gone: false,
+                files,
+                in_file: false,
+            };
+            let read = open_backup(&input)
+                .and_then(|f| read_archive(f, |_| Ok(master.clone()), &mut sink));
+            sink.dump = None;
+            (read.map(|(_, m)| m), sink)
+        })
+    };
+    let loaded = pgdump::load(url, &field_key(&master), &summary, rx).await;
+    let (read, mut sink) = reader.await.context("the restore task failed")?;
+    let undo = |sink: &mut PgSink| {
+        if let Some(f) = &mut sink.files {
+            f.undo();
+        }
+    };
+    let pending = match (loaded, read) {
+        (Ok(pending), Ok(m)) if m == manifest => pending,
+        (Ok(pending), read) => {
+            pending.roll_back().await;
+            undo(&mut sink);
+            let e = read
+                .err()
+                .unwrap_or_else(|| anyhow::anyhow!("its manifest differs"));
+            return Err(e.context("the backup changed while it was restored; nothing was kept"));
+        }
+        (Err(load), Err(read)) if !sink.load_gone => {
+            undo(&mut sink);
+            drop(load);
+            return Err(read.context("the backup changed while it was restored; nothing was kept"));
+        }
+        (Err(load), _) => {
+            undo(&mut sink);
+            return Err(
+                anyhow::Error::new(load).context("the restore failed; the database was left empty")
+            );
+        }
+    };
+    let load = match pending.commit().await {
+        Ok(r) => r,
+        Err(e) => {
+            undo(&mut sink);
+            return Err(anyhow::Error::new(e).context("the restore could not be committed"));
+        }
+    };
+
+    // Open it as the server will, and check the chain once more.
+    let store = Store::open(
+        StoreConfig::Postgres {
+            url: url.to_owned(),
+            key: Some(field_key(&master)),
+        },
+        Arc::new(SystemClock),
+    )
+    .await
+    .context("the restored database does not open with this key")?;
+    let report = store.verify_audit().await;
+    store.close().await;
+    let report = report.context("cannot verify the restored audit log")?;
+    if let Some(b) = report.broken {
+        bail!(
+            "the restored audit chain is broken at entry {}: {}",
+            b.seq,
+            b.problem
+        );
+    }
+    Ok(PgRestored {
+        manifest,
+        load,
+        evidence_files,
+    })
+}
+
+/// `vigil restore --in FILE --database-url URL [--evidence-dir DIR]`.
+pub async fn restore_postgres_with(
+    input: &Path,
+    url: &str,
+    evidence_dir: Option<&Path>,
+    source: &KeySource,
+) -> anyhow::Result<PgRestored> {
+    let source = source.clone();
+    let dir = evidence_dir.map(Path::to_owned);
+    restore_postgres(input, url, evidence_dir, move |h| {
+        if matches!(source, KeySource::Passphrase) {
+            return postgres_master_key(&source, dir.as_deref());
+        }
+        master_key_for(&source, h)
+    })
+    .await
 }
 
 fn write_and_verify(
@@ -811,7 +1354,7 @@ fn write_and_verify(
             sha256: hex::encode(Sha256::digest(s)),
         });
     }
-    let evidence = evidence_files(data)?;
+    let evidence = evidence_files(&data.join(vigil_store::evidence::DIR_NAME))?;
     for (name, path) in &evidence {
         let (size, sha256) = hash_file(path)?;
         entries.push(Entry {
@@ -824,12 +1367,11 @@ fn write_and_verify(
         format: FORMAT_VERSION,
         vigil_version: env!("CARGO_PKG_VERSION").to_owned(),
         created_at,
-        engine: "sqlite".to_owned(),
+        engine: ENGINE_SQLITE.to_owned(),
         entries,
+        database: None,
     };
 
-    let tmp = staging.path().join("archive");
-    let file = create_private(&tmp)?;
     let mut db = BufReader::with_capacity(
         IO_BUF,
         File::open(snap).context("cannot read the snapshot")?,
@@ -850,13 +1392,39 @@ fn write_and_verify(
     for r in evidence_readers.iter_mut() {
         sources.push(r);
     }
-    let (w, hashes) = write_archive(
-        BufWriter::with_capacity(IO_BUF, file),
+    seal_verify_rename(
+        staging.path(),
         master,
         salt.clone(),
         chunk_size,
         &manifest,
         &mut sources,
+        out,
+    )?;
+    Ok(manifest)
+}
+
+/// Write the archive under a temporary name in `staging`, check that every source
+/// gave the bytes the manifest describes, read the file back and verify it whole, and
+/// only then rename it to `out`.
+fn seal_verify_rename(
+    staging: &Path,
+    master: &Key,
+    salt: Option<Vec<u8>>,
+    chunk_size: u32,
+    manifest: &Manifest,
+    sources: &mut [&mut dyn Read],
+    out: &Path,
+) -> anyhow::Result<()> {
+    let tmp = staging.join("archive");
+    let file = create_private(&tmp)?;
+    let (w, hashes) = write_archive(
+        BufWriter::with_capacity(IO_BUF, file),
+        master,
+        salt,
+        chunk_size,
+        manifest,
+        sources,
     )?;
     let file = w
         .into_inner()
@@ -870,7 +1438,7 @@ fn write_and_verify(
 
     // Self-verification: read back what is on disk, with the same key.
     let back = verify(&tmp, master).context("the backup just written does not verify")?;
-    if back != manifest {
+    if back != *manifest {
         bail!("the backup just written reads back differently");
     }
     if out.exists() {
@@ -880,17 +1448,16 @@ fn write_and_verify(
         );
     }
     std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
-    Ok(manifest)
+    Ok(())
 }
 
 /// The evidence files of a data directory, as archive entry names (`evidence/ab/cd…`)
 /// and paths, sorted. Files are immutable once in place (written under a temporary
 /// name, then renamed), so each is whole; temporary files (`.tmp-…`) are skipped.
 /// A file whose row is in the snapshot was on disk before the row was committed.
-fn evidence_files(data: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
-    let root = data.join(vigil_store::evidence::DIR_NAME);
+fn evidence_files(root: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
-    let dirs = match std::fs::read_dir(&root) {
+    let dirs = match std::fs::read_dir(root) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
         Err(e) => return Err(e).context(format!("cannot read {}", root.display())),
@@ -1101,11 +1668,8 @@ pub async fn restore(
 /// What a successful file restore made: (manifest, key, sink with the undo list).
 type Restored = (Manifest, Key, DirSink);
 
-fn restore_files(
-    input: &Path,
-    newdir: &Path,
-    key_for: impl FnOnce(&Header) -> anyhow::Result<Key>,
-) -> anyhow::Result<Restored> {
+/// Refuse a directory to restore into unless it is absent or empty.
+fn check_restore_dir(newdir: &Path) -> anyhow::Result<()> {
     match std::fs::read_dir(newdir) {
         Ok(mut entries) => {
             if entries.next().is_some() {
@@ -1125,21 +1689,12 @@ fn restore_files(
             })
         }
     }
+    Ok(())
+}
 
-    // Pass 1: verify everything, write nothing.
-    let mut master = None;
-    let (_, manifest) = read_archive(
-        open_backup(input)?,
-        |h| {
-            let k = key_for(h)?;
-            master = Some(k.clone());
-            Ok(k)
-        },
-        &mut Discard,
-    )?;
-    let master = master.context("no key")?;
-
-    // Pass 2: write.
+/// A sink writing into `newdir` (checked to be absent or empty), which it creates
+/// if need be; its undo removes all it made, `newdir` included.
+fn dir_sink(newdir: &Path) -> anyhow::Result<DirSink> {
     let mut made_root = false;
     if !newdir.exists() {
         std::fs::create_dir_all(newdir)
@@ -1160,6 +1715,19 @@ fn restore_files(
     if made_root {
         sink.dirs.insert(0, newdir.to_owned());
     }
+    Ok(sink)
+}
+
+fn restore_files(
+    input: &Path,
+    newdir: &Path,
+    key_for: impl FnOnce(&Header) -> anyhow::Result<Key>,
+) -> anyhow::Result<Restored> {
+    check_restore_dir(newdir)?;
+    // Pass 1: verify everything, write nothing.
+    let (manifest, master) = verify_for_restore(input, key_for, ENGINE_SQLITE)?;
+    // Pass 2: write.
+    let mut sink = dir_sink(newdir)?;
     let again = open_backup(input).and_then(|f| {
         read_archive(f, |_| Ok(master.clone()), &mut sink)
             .context("the backup changed while it was restored")
@@ -1218,6 +1786,7 @@ mod tests {
                     sha256: hex::encode(Sha256::digest(b)),
                 })
                 .collect(),
+            database: None,
         }
     }
 
@@ -1241,7 +1810,7 @@ mod tests {
     }
 
     fn read(bytes: &[u8], key: u8) -> Result<Manifest, BackupError> {
-        match read_archive(bytes, |_| Ok(master(key)), &mut Discard) {
+        match read_archive(bytes, |_| Ok(master(key)), &mut Discard::default()) {
             Ok((_, m)) => Ok(m),
             Err(e) => Err(e.downcast::<BackupError>().unwrap()),
         }

@@ -163,26 +163,44 @@ enum Command {
         /// The CSV file.
         file: PathBuf,
     },
-    /// Write one encrypted, self-verifying archive of a data directory (safe while
-    /// the server runs); `vigil backup verify --in FILE` checks an archive.
+    /// Write one encrypted, self-verifying archive of a data directory, or of a
+    /// PostgreSQL database and its evidence files (safe while the server runs);
+    /// `vigil backup verify --in FILE` checks an archive.
     #[command(args_conflicts_with_subcommands = true)]
     Backup {
         #[command(subcommand)]
         command: Option<BackupCommand>,
         #[command(flatten)]
         db: DbArgs,
+        /// With --database-url: the evidence directory `vigil serve` uses (required if
+        /// the database has evidence files). With --data the files are in DIR/evidence.
+        #[arg(long, env = "VIGIL_EVIDENCE_DIR")]
+        evidence_dir: Option<PathBuf>,
         /// The archive to write (never overwritten).
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Restore an archive into a new or empty data directory, after verifying all of it.
+    /// Restore an archive, after verifying all of it, into a new or empty data
+    /// directory (--data) or an empty PostgreSQL database (--database-url), as the
+    /// backup was made.
     Restore {
         /// The archive.
         #[arg(long = "in")]
         input: PathBuf,
-        /// The directory to restore into: new, or empty.
+        /// The directory to restore an embedded instance into: new, or empty.
+        #[arg(
+            long,
+            required_unless_present = "database_url",
+            conflicts_with = "database_url"
+        )]
+        data: Option<PathBuf>,
+        /// The empty PostgreSQL database to restore a PostgreSQL backup into:
+        /// postgres://user@host/db (given explicitly: no environment variable).
         #[arg(long)]
-        data: PathBuf,
+        database_url: Option<String>,
+        /// With --database-url: a new or empty directory for the evidence files.
+        #[arg(long, requires = "database_url")]
+        evidence_dir: Option<PathBuf>,
         /// File holding the master key the backup was made with.
         #[arg(long, env = "VIGIL_KEY_FILE")]
         key_file: Option<PathBuf>,
@@ -554,18 +572,45 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Resolutions { command } => crate::resolutions::command(command).await,
         Command::Key { command } => crate::rotate::command(command).await,
         Command::Compartment { command } => crate::compartments::command(command).await,
-        Command::Backup { command, db, out } => backup_command(command, db, out).await,
+        Command::Backup {
+            command,
+            db,
+            evidence_dir,
+            out,
+        } => backup_command(command, db, evidence_dir, out).await,
         Command::Restore {
             input,
             data,
+            database_url,
+            evidence_dir,
             key_file,
         } => {
             let source = keys::choose(key_file.as_deref(), false);
-            let m = crate::backup::restore_data_dir(&input, &data, &source).await?;
-            print!("{}", m.summary());
             let key = key_file
                 .map(|k| format!(" --key-file {}", k.display()))
                 .unwrap_or_default();
+            let (Some(data), None) = (data, &database_url) else {
+                let url = database_url.context("pass --data DIR or --database-url URL")?;
+                let r = crate::backup::restore_postgres_with(
+                    &input,
+                    &url,
+                    evidence_dir.as_deref(),
+                    &source,
+                )
+                .await?;
+                print!("{}", r.manifest.summary());
+                let shown = vigil_store::backend::redact_db_url(&url);
+                let evidence = evidence_dir
+                    .map(|d| format!(" --evidence-dir {}", d.display()))
+                    .unwrap_or_default();
+                println!(
+                    "Verified and restored into {shown}: {} tables, {} rows, {} evidence files; audit chain intact ({} entries). Serve it with: vigil serve --database-url {shown}{evidence}{key}",
+                    r.load.tables, r.load.rows, r.evidence_files, r.load.audit_entries
+                );
+                return Ok(ExitCode::SUCCESS);
+            };
+            let m = crate::backup::restore_data_dir(&input, &data, &source).await?;
+            print!("{}", m.summary());
             println!(
                 "Verified and restored into {}. Serve it with: vigil serve --data {}{key}",
                 data.display(),
@@ -673,6 +718,7 @@ fn explain(e: vigil_store::StoreError) -> anyhow::Error {
 async fn backup_command(
     cmd: Option<BackupCommand>,
     db: DbArgs,
+    evidence_dir: Option<PathBuf>,
     out: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     if let Some(BackupCommand::Verify { input, key_file }) = cmd {
@@ -682,14 +728,34 @@ async fn backup_command(
         println!("{}: every chunk and every entry verified.", input.display());
         return Ok(ExitCode::SUCCESS);
     }
-    if db.database_url.is_some() {
-        bail!("{}", vigil_store::snapshot::POSTGRES_SNAPSHOT_UNSUPPORTED);
+    let source = keys::choose(db.key_file.as_deref(), false);
+    if let Some(url) = &db.database_url {
+        if db.data.is_some() {
+            bail!("give either --data or --database-url, not both");
+        }
+        let out = out.context("pass --out FILE: where to write the backup")?;
+        let m = crate::backup::backup_postgres(url, evidence_dir.as_deref(), &source, &out).await?;
+        print!("{}", m.summary());
+        println!("{} written and verified.", out.display());
+        return Ok(ExitCode::SUCCESS);
     }
     let data = db
         .data
-        .context("pass --data DIR: the data directory to back up")?;
+        .context("pass --data DIR or --database-url URL: what to back up")?;
+    if let Some(e) = &evidence_dir {
+        let inside = data.join(vigil_store::evidence::DIR_NAME);
+        let same = match (e.canonicalize(), inside.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => *e == inside,
+        };
+        if !same {
+            bail!(
+                "with --data the backup archives the evidence files in {}; an --evidence-dir elsewhere is not supported",
+                inside.display()
+            );
+        }
+    }
     let out = out.context("pass --out FILE: where to write the backup")?;
-    let source = keys::choose(db.key_file.as_deref(), false);
     let m = crate::backup::backup_data_dir(&data, &source, &out).await?;
     print!("{}", m.summary());
     println!("{} written and verified.", out.display());

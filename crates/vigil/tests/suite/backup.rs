@@ -96,8 +96,12 @@ async fn add_user(store: &Store, name: &str, role: Role) -> Access {
 /// Demo records, users of every role, an edited group (two versions) and records that
 /// carry canary strings in sensitive fields.
 async fn fill(i: &Instance) -> (Id, Id) {
+    fill_with(&i.store, &i.admin).await
+}
+
+async fn fill_with(store: &Store, admin: &Access) -> (Id, Id) {
     vigil::demo::seed(
-        &i.admin,
+        admin,
         &vigil::demo::DemoOptions {
             incidents: 40,
             seed: 7,
@@ -106,17 +110,17 @@ async fn fill(i: &Instance) -> (Id, Id) {
     .await
     .unwrap();
     for (n, role) in Role::ALL.iter().enumerate() {
-        add_user(&i.store, &format!("user-{n}"), *role).await;
+        add_user(store, &format!("user-{n}"), *role).await;
     }
-    let person = create_person(&i.admin, CANARY_NAME).await;
-    let group = create_group(&i.admin, "Guardia Indígena Toribío").await;
+    let person = create_person(admin, CANARY_NAME).await;
+    let group = create_group(admin, "Guardia Indígena Toribío").await;
     let mut input = killing_in_cauca(person.id, group.id);
     input.narrative = CANARY_NARRATIVE.to_owned();
     input.sources[0].origin = CANARY_ORIGIN.to_owned();
-    i.admin.create_incident(&input).await.unwrap();
+    admin.create_incident(&input).await.unwrap();
     let mut edited = support::organisation("Guardia Indígena Toribío");
     edited.description = "Renamed after the assembly".to_owned();
-    i.admin
+    admin
         .update_group(group.id, group.version, &edited)
         .await
         .unwrap();
@@ -556,20 +560,555 @@ async fn a_passphrase_backup_carries_its_salt() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn postgres_is_refused_with_advice() {
-    let Some(db) = support::postgres().await else {
-        support::announce_postgres_skip("backup::postgres_is_refused_with_advice");
+// ---------------------------------------------------------------- PostgreSQL
+
+/// The admin URL of the test server; `None` after saying so loudly when it is not set
+/// (a failure with `VIGIL_TEST_REQUIRE_POSTGRES=1`).
+fn pg_admin(test: &str) -> Option<String> {
+    if let Some(url) = std::env::var(support::POSTGRES_ENV)
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    {
+        return Some(url);
+    }
+    if std::env::var(support::REQUIRE_POSTGRES_ENV).is_ok_and(|v| v == "1") {
+        panic!(
+            "{}=1 but {} is not set",
+            support::REQUIRE_POSTGRES_ENV,
+            support::POSTGRES_ENV
+        );
+    }
+    support::announce_postgres_skip(test);
+    None
+}
+
+/// A new, empty database (no schema), named as the suite's test databases are so that
+/// a run that dies leaves nothing the next run does not drop; dropped on drop.
+struct PgDb {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PgDb {
+    async fn new(admin: &str) -> PgDb {
+        let name = format!(
+            "vigil_test_{:x}_{}",
+            std::process::id(),
+            hex::encode(rand::random::<[u8; 6]>())
+        );
+        support::create_database(admin, &name, None).await;
+        PgDb {
+            admin: admin.to_owned(),
+            url: support::with_database(admin, &name),
+            name,
+        }
+    }
+
+    /// The tables of its public schema: none, for a database a restore left alone.
+    async fn tables(&self) -> Vec<String> {
+        let db = vigil_store::postgres::PostgresBackend::connect(&self.url)
+            .await
+            .unwrap();
+        let rows = vigil_store::Backend::query(
+            &db,
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap();
+        vigil_store::Backend::close(&db).await;
+        rows.iter().map(|r| r.text(0)).collect()
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        let done = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(support::drop_database(&admin, &name));
+            }
+        });
+        let _ = done.join();
+    }
+}
+
+/// A PostgreSQL deployment as `vigil serve --database-url … --evidence-dir …` runs it:
+/// the key file and the evidence directory outside the database.
+struct PgInstance {
+    db: PgDb,
+    keys: tempfile::TempDir,
+    evidence: tempfile::TempDir,
+    key_file: PathBuf,
+    master: Key,
+    store: Store,
+    admin: Access,
+}
+
+impl PgInstance {
+    fn source(&self) -> KeySource {
+        KeySource::File(self.key_file.clone())
+    }
+}
+
+async fn open_pg(url: &str, master: &Key, evidence: &Path) -> Store {
+    Store::open(
+        StoreConfig::Postgres {
+            url: url.to_owned(),
+            key: Some(keys::subkey(master, vigil::cli::FIELDS_LABEL)),
+        },
+        Arc::new(FixedClock::new(support::now())),
+    )
+    .await
+    .expect("open PostgreSQL store")
+    .with_evidence(vigil_store::evidence::EvidenceFiles::new(
+        evidence.to_owned(),
+        keys::subkey(master, vigil_store::evidence::EVIDENCE_LABEL),
+        vigil_store::evidence::DEFAULT_MAX_SIZE,
+    ))
+}
+
+async fn pg_instance(admin_url: &str) -> PgInstance {
+    let db = PgDb::new(admin_url).await;
+    let keys_dir = tempfile::tempdir().unwrap();
+    let evidence = tempfile::tempdir().unwrap();
+    let key_file = keys_dir.path().join("master.key");
+    std::fs::write(&key_file, keys::generate_hex().as_bytes()).unwrap();
+    let master = keys::load(&KeySource::File(key_file.clone()), Path::new(""), false).unwrap();
+    let store = open_pg(&db.url, &master, evidence.path()).await;
+    let admin = add_user(&store, "admin", Role::Admin).await;
+    PgInstance {
+        db,
+        keys: keys_dir,
+        evidence,
+        key_file,
+        master,
+        store,
+        admin,
+    }
+}
+
+const CANARY_EVIDENCE: &str = "CANARY-EVIDENCE-photo-of-the-checkpoint";
+
+/// A PDF evidence file on an incident; its id.
+async fn add_evidence(admin: &Access, incident: Id, n: usize) -> Id {
+    admin
+        .upload_evidence(
+            incident,
+            vigil_store::evidence::NewEvidence {
+                filename: format!("checkpoint-{n}.pdf"),
+                bytes: format!("%PDF-1.4\n% {CANARY_EVIDENCE} {n}\n%%EOF\n").into_bytes(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn files_in(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_str().unwrap().to_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_backup_while_writing_restores_every_record_of_one_moment() {
+    let Some(admin_url) =
+        pg_admin("backup::postgres_backup_while_writing_restores_every_record_of_one_moment")
+    else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let err = db
+    let src = pg_instance(&admin_url).await;
+    let (person, group) = fill_with(&src.store, &src.admin).await;
+    let with_files = src
         .store
-        .snapshot_to(&dir.path().join("x.db"))
+        .incidents_full(&IncidentFilter::default(), true, 2)
         .await
-        .unwrap_err();
-    assert!(err.to_string().contains("pg_dump"), "{err}");
-    assert!(untouched(dir.path()));
+        .unwrap();
+    let mut evidence_ids = Vec::new();
+    for (n, inc) in with_files.iter().enumerate() {
+        evidence_ids.push(add_evidence(&src.admin, inc.id, n).await);
+    }
+
+    // A writer keeps recording incidents on its own pool, as a server would.
+    let writer_store = open_pg(&src.db.url, &src.master, src.evidence.path()).await;
+    let writer_user = writer_store.user_by_name("admin").await.unwrap();
+    let writer = Access::new(writer_store.clone(), Actor::from(&writer_user));
+    let stop = Arc::new(AtomicBool::new(false));
+    let written = Arc::new(AtomicI64::new(0));
+    let task = {
+        let (stop, written) = (stop.clone(), written.clone());
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let mut input = killing_in_cauca(person, group);
+                input.title = format!(
+                    "Written during the backup {}",
+                    written.load(Ordering::Relaxed)
+                );
+                writer.create_incident(&input).await.unwrap();
+                written.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    };
+    while written.load(Ordering::Relaxed) < 3 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let before = records(&src.store).await;
+
+    let out = src.keys.path().join("vigil.backup");
+    let manifest =
+        backup::backup_postgres(&src.db.url, Some(src.evidence.path()), &src.source(), &out)
+            .await
+            .unwrap();
+    let during = written.load(Ordering::Relaxed);
+    stop.store(true, Ordering::Relaxed);
+    task.await.unwrap();
+    writer_store.close().await;
+    let after = records(&src.store).await;
+    assert!(
+        after.incidents.len() > before.incidents.len(),
+        "the writer wrote while the backup ran ({during} incidents)"
+    );
+
+    // The manifest: the dump first, the schema version, every table with its rows, and
+    // every evidence file; the archive holds no canary, no clear dump, nothing staged.
+    assert_eq!(manifest.engine, "postgres");
+    assert_eq!(manifest.entries[0].name, backup::PG_DUMP_ENTRY);
+    let db = manifest.database.clone().unwrap();
+    assert_eq!(db.migrations.last().unwrap(), "0019_list_covering");
+    let rows = |t: &str| db.tables.iter().find(|x| x.name == t).unwrap().rows;
+    assert!(rows("audit_log") > 0 && rows("users") as usize == after.users.len());
+    let source_files = files_in(src.evidence.path());
+    assert_eq!(source_files.len(), evidence_ids.len());
+    assert_eq!(manifest.evidence_files(), evidence_ids.len());
+    let bytes = std::fs::read(&out).unwrap();
+    for canary in [
+        CANARY_NAME,
+        CANARY_NARRATIVE,
+        CANARY_ORIGIN,
+        CANARY_EVIDENCE,
+        "Toribío",
+        "VIGILPGD",
+        "audit_log",
+        "%PDF",
+    ] {
+        assert!(
+            !contains(&bytes, canary),
+            "{canary:?} is in the backup in clear"
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(src.keys.path()).unwrap().count(),
+        2,
+        "the key file and the archive, no staging left behind"
+    );
+    assert_eq!(backup::verify(&out, &src.master).unwrap(), manifest);
+
+    // Restore into an empty database and a directory that does not exist yet.
+    let target = PgDb::new(&admin_url).await;
+    let restored_files = src.keys.path().join("restored-evidence");
+    let r = backup::restore_postgres_with(&out, &target.url, Some(&restored_files), &src.source())
+        .await
+        .unwrap();
+    assert_eq!(r.manifest, manifest);
+    assert_eq!(r.load.rows, db.rows());
+    assert_eq!(r.evidence_files, evidence_ids.len());
+    assert_eq!(
+        files_in(&restored_files),
+        source_files,
+        "every evidence file"
+    );
+
+    let restored = open_pg(&target.url, &src.master, &restored_files).await;
+    let got = records(&restored).await;
+    let report = restored.verify_audit().await.unwrap();
+    assert!(report.intact(), "{report:?}");
+    let audit = |store: Store| async move {
+        store
+            .audit_export(&AuditFilter::default(), 1_000_000)
+            .await
+            .unwrap()
+    };
+    let restored_audit = audit(restored.clone()).await;
+    let source_audit: Vec<_> = audit(src.store.clone())
+        .await
+        .into_iter()
+        .filter(|e| e.seq <= report.head_seq)
+        .collect();
+    assert_eq!(restored_audit, source_audit);
+    assert_eq!(restored_audit.len() as u64, rows("audit_log"));
+
+    // One moment: all that existed before, a prefix of what the writer added.
+    let n = got.incidents.len();
+    assert!(
+        before.incidents.len() <= n && n <= after.incidents.len(),
+        "{} <= {n} <= {}",
+        before.incidents.len(),
+        after.incidents.len()
+    );
+    assert_eq!(n as u64, rows("incidents"));
+    let prefix: BTreeMap<Id, Incident> = after.incidents.clone().into_iter().take(n).collect();
+    assert_eq!(
+        got.incidents, prefix,
+        "incidents with violations and sources"
+    );
+    assert_eq!(got.persons, after.persons);
+    assert_eq!(got.groups, after.groups);
+    assert_eq!(got.users, after.users);
+    assert_eq!(got.vocabularies, after.vocabularies);
+    let versions: BTreeMap<(String, Id), Vec<Version>> = after
+        .versions
+        .iter()
+        .filter(|((entity, id), _)| entity != "incident" || got.incidents.contains_key(id))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    assert_eq!(got.versions, versions);
+    assert_eq!(got.versions[&("group".to_owned(), group)].len(), 2);
+
+    // The restored instance serves reads with the key: sealed fields open, the blind
+    // index finds a sensitive word, evidence files decrypt.
+    let user = restored.user_by_name("admin").await.unwrap();
+    let reader = Access::new(restored.clone(), Actor::from(&user));
+    assert_eq!(
+        reader.person(person).await.unwrap().legal_name.as_deref(),
+        Some(CANARY_NAME)
+    );
+    let found = reader
+        .incidents(&IncidentFilter {
+            q: "informant".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.total, 1, "a sensitive word of the narrative");
+    for id in &evidence_ids {
+        let (_, content) = reader.download_evidence(*id).await.unwrap();
+        assert!(contains(&content, CANARY_EVIDENCE));
+    }
+    // Triggers are on again and sequences past every id: a new incident gets a new id,
+    // the audit log refuses a rewrite.
+    let disabled = restored
+        .backend()
+        .query(
+            "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'D'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(disabled[0].int(0), 0);
+    let new = reader
+        .create_incident(&killing_in_cauca(person, group))
+        .await
+        .unwrap();
+    assert!(got.incidents.keys().all(|id| *id < new));
+    assert!(restored
+        .backend()
+        .query("UPDATE audit_log SET username = 'x' WHERE seq = 1", &[])
+        .await
+        .is_err());
+    restored.close().await;
+    src.store.close().await;
+}
+
+/// A small PostgreSQL instance with one evidence file, backed up with 4 KiB chunks.
+async fn small_pg_backup(admin_url: &str) -> (PgInstance, PathBuf) {
+    let src = pg_instance(admin_url).await;
+    let a = &src.admin;
+    let person = create_person(a, CANARY_NAME).await;
+    let group = create_group(a, "Guardia Indígena Toribío").await;
+    let mut input = killing_in_cauca(person.id, group.id);
+    input.narrative = CANARY_NARRATIVE.to_owned();
+    let incident = a.create_incident(&input).await.unwrap();
+    add_evidence(a, incident, 0).await;
+    let out = src.keys.path().join("small.backup");
+    backup::create_postgres(
+        &src.db.url,
+        Some(src.evidence.path()),
+        &src.master,
+        &out,
+        4096,
+        support::now(),
+    )
+    .await
+    .unwrap();
+    (src, out)
+}
+
+#[tokio::test]
+async fn postgres_damage_a_wrong_key_a_used_database_and_another_engine_are_refused() {
+    let Some(admin_url) = pg_admin(
+        "backup::postgres_damage_a_wrong_key_a_used_database_and_another_engine_are_refused",
+    ) else {
+        return;
+    };
+    let (src, out) = small_pg_backup(&admin_url).await;
+    let target = PgDb::new(&admin_url).await;
+    let files = src.keys.path().join("files");
+    let restore = |file: PathBuf, source: KeySource| {
+        let (url, files) = (target.url.clone(), files.clone());
+        async move {
+            match backup::restore_postgres_with(&file, &url, Some(&files), &source).await {
+                Ok(_) => panic!("expected a refusal"),
+                Err(e) => format!("{e:#}"),
+            }
+        }
+    };
+    let bytes = std::fs::read(&out).unwrap();
+    let frame = 4 + 4096 + 16;
+    assert!(bytes.len() > 3 * frame, "several chunks");
+
+    // A flipped byte mid-file names its chunk.
+    let mut at = bytes.len() / 2;
+    if (at - 47) % frame < 4 {
+        at += 8;
+    }
+    let chunk = (at - 47) / frame + 1;
+    let mut flipped = bytes.clone();
+    flipped[at] ^= 0x01;
+    let bad = src.keys.path().join("flipped.backup");
+    std::fs::write(&bad, &flipped).unwrap();
+    let msg = restore(bad, src.source()).await;
+    assert!(
+        msg.contains(&format!(
+            "chunk {chunk} fails authentication: corrupted or wrong key"
+        )),
+        "{msg}"
+    );
+    assert!(target.tables().await.is_empty() && !files.exists());
+
+    // Truncated: mid-file, and exactly at a chunk boundary.
+    for cut in [bytes.len() / 2, 47 + 2 * frame] {
+        let bad = src.keys.path().join(format!("cut-{cut}.backup"));
+        std::fs::write(&bad, &bytes[..cut]).unwrap();
+        let msg = restore(bad, src.source()).await;
+        assert!(msg.contains("the backup is truncated"), "cut {cut}: {msg}");
+        assert!(target.tables().await.is_empty() && !files.exists());
+    }
+
+    // A wrong key.
+    let other = src.keys.path().join("other.key");
+    std::fs::write(&other, keys::generate_hex().as_bytes()).unwrap();
+    let msg = restore(out.clone(), KeySource::File(other)).await;
+    assert!(msg.contains("the key does not open this backup"), "{msg}");
+    assert!(target.tables().await.is_empty() && !files.exists());
+
+    // The source database itself is not empty: refused, and left as it was.
+    let before = records(&src.store).await;
+    let msg =
+        match backup::restore_postgres_with(&out, &src.db.url, Some(&files), &src.source()).await {
+            Ok(_) => panic!("expected a refusal"),
+            Err(e) => format!("{e:#}"),
+        };
+    assert!(
+        msg.contains("already holds Vigil tables")
+            && msg.contains("restore only into an empty database"),
+        "{msg}"
+    );
+    assert_eq!(records(&src.store).await, before);
+    assert!(!files.exists());
+
+    // Across engines, both ways.
+    let sqlite = small_backup().await;
+    let msg = restore(sqlite.1.clone(), sqlite.0.source()).await;
+    assert!(
+        msg.contains("embedded (SQLite) instance")
+            && msg.contains("does not restore across engines"),
+        "{msg}"
+    );
+    assert!(target.tables().await.is_empty() && !files.exists());
+    let dir = src.keys.path().join("as-sqlite");
+    let msg = refusal(backup::restore_data_dir(&out, &dir, &src.source()).await);
+    assert!(
+        msg.contains("PostgreSQL deployment") && msg.contains("does not restore across engines"),
+        "{msg}"
+    );
+    assert!(!dir.exists());
+    sqlite.0.store.close().await;
+
+    // A used evidence directory.
+    let used = src.keys.path().join("used");
+    std::fs::create_dir(&used).unwrap();
+    std::fs::write(used.join("notes.txt"), b"keep me").unwrap();
+    let msg =
+        match backup::restore_postgres_with(&out, &target.url, Some(&used), &src.source()).await {
+            Ok(_) => panic!("expected a refusal"),
+            Err(e) => format!("{e:#}"),
+        };
+    assert!(msg.contains("is not empty"), "{msg}");
+    assert!(target.tables().await.is_empty());
+
+    // No evidence directory for an archive with evidence files.
+    let msg = match backup::restore_postgres_with(&out, &target.url, None, &src.source()).await {
+        Ok(_) => panic!("expected a refusal"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(msg.contains("--evidence-dir"), "{msg}");
+    assert!(target.tables().await.is_empty());
+
+    // And the good archive restores.
+    backup::restore_postgres_with(&out, &target.url, Some(&files), &src.source())
+        .await
+        .unwrap();
+    let restored = open_pg(&target.url, &src.master, &files).await;
+    assert_eq!(records(&restored).await, records(&src.store).await);
+    assert_eq!(files_in(&files), files_in(src.evidence.path()));
+    restored.close().await;
+    src.store.close().await;
+}
+
+#[tokio::test]
+async fn a_postgres_backup_without_its_evidence_directory_or_under_another_key_is_refused() {
+    let Some(admin_url) = pg_admin(
+        "backup::a_postgres_backup_without_its_evidence_directory_or_under_another_key_is_refused",
+    ) else {
+        return;
+    };
+    let (src, _) = small_pg_backup(&admin_url).await;
+    let out = src.keys.path().join("again.backup");
+    let msg = refusal(backup::backup_postgres(&src.db.url, None, &src.source(), &out).await);
+    assert!(msg.contains("--evidence-dir"), "{msg}");
+    let other = src.keys.path().join("other.key");
+    std::fs::write(&other, keys::generate_hex().as_bytes()).unwrap();
+    let msg = refusal(
+        backup::backup_postgres(
+            &src.db.url,
+            Some(src.evidence.path()),
+            &KeySource::File(other),
+            &out,
+        )
+        .await,
+    );
+    assert!(msg.contains("encrypted under another key"), "{msg}");
+    assert!(!out.exists());
+    let names: Vec<_> = std::fs::read_dir(src.keys.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.starts_with(".vigil-backup")),
+        "{names:?}"
+    );
+    src.store.close().await;
 }
 
 // ---------------------------------------------------------------- the binary
@@ -637,4 +1176,119 @@ fn the_commands_back_up_verify_and_restore_a_passphrase_instance() {
 
     let again = vigil(&["restore", "--in", &file, "--data", &restored], &env);
     assert!(!again.status.success() && text(&again).contains("is not empty"));
+}
+
+#[tokio::test]
+async fn the_commands_back_up_verify_and_restore_a_postgres_instance() {
+    let Some(admin_url) =
+        pg_admin("backup::the_commands_back_up_verify_and_restore_a_postgres_instance")
+    else {
+        return;
+    };
+    let (source, target) = (PgDb::new(&admin_url).await, PgDb::new(&admin_url).await);
+    let root = tempfile::tempdir().unwrap();
+    let p = |s: &str| root.path().join(s).to_str().unwrap().to_owned();
+    let (key, file, evidence) = (p("master.key"), p("vigil.backup"), p("evidence"));
+    std::fs::write(&key, keys::generate_hex().as_bytes()).unwrap();
+    let env = [("VIGIL_NEW_PASSWORD", "a long admin password")];
+    let init = vigil(
+        &["init", "--database-url", &source.url, "--key-file", &key],
+        &env,
+    );
+    assert!(init.status.success(), "{}", text(&init));
+
+    let b = vigil(
+        &[
+            "backup",
+            "--database-url",
+            &source.url,
+            "--key-file",
+            &key,
+            "--out",
+            &file,
+        ],
+        &env,
+    );
+    assert!(b.status.success(), "{}", text(&b));
+    assert!(text(&b).contains("verified"), "{}", text(&b));
+    let v = vigil(
+        &["backup", "verify", "--in", &file, "--key-file", &key],
+        &env,
+    );
+    assert!(v.status.success(), "{}", text(&v));
+    assert!(
+        text(&v).contains(backup::PG_DUMP_ENTRY) && text(&v).contains("PostgreSQL dump"),
+        "{}",
+        text(&v)
+    );
+
+    // Into a data directory: another engine, refused.
+    let r = vigil(
+        &[
+            "restore",
+            "--in",
+            &file,
+            "--data",
+            &p("data"),
+            "--key-file",
+            &key,
+        ],
+        &env,
+    );
+    assert!(!r.status.success());
+    assert!(
+        text(&r).contains("does not restore across engines"),
+        "{}",
+        text(&r)
+    );
+
+    let restore = [
+        "restore",
+        "--in",
+        &file,
+        "--database-url",
+        &target.url,
+        "--evidence-dir",
+        &evidence,
+        "--key-file",
+        &key,
+    ];
+    let r = vigil(&restore, &env);
+    assert!(r.status.success(), "{}", text(&r));
+    assert!(text(&r).contains("audit chain intact"), "{}", text(&r));
+    let list = vigil(
+        &[
+            "user",
+            "list",
+            "--database-url",
+            &target.url,
+            "--key-file",
+            &key,
+        ],
+        &env,
+    );
+    assert!(
+        list.status.success() && text(&list).contains("admin"),
+        "{}",
+        text(&list)
+    );
+    let audit = vigil(
+        &[
+            "audit",
+            "verify",
+            "--database-url",
+            &target.url,
+            "--key-file",
+            &key,
+        ],
+        &env,
+    );
+    assert!(audit.status.success(), "{}", text(&audit));
+
+    let again = vigil(&restore, &env);
+    assert!(
+        !again.status.success() && text(&again).contains("already holds Vigil tables"),
+        "{}",
+        text(&again)
+    );
 }
