@@ -1065,6 +1065,27 @@ async fn postgres_damage_a_wrong_key_a_used_database_and_another_engine_are_refu
     assert!(msg.contains("--evidence-dir"), "{msg}");
     assert!(target.tables().await.is_empty());
 
+    // A failure in the middle of the load (a function in the way of a migration, so
+    // the transaction fails after the evidence files began to be written) rolls it
+    // all back: no table, no evidence directory.
+    let db = vigil_store::postgres::PostgresBackend::connect(&target.url)
+        .await
+        .unwrap();
+    let in_the_way = "CREATE FUNCTION incident_tally_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$";
+    vigil_store::Backend::query(&db, in_the_way, &[])
+        .await
+        .unwrap();
+    let msg = restore(out.clone(), src.source()).await;
+    assert!(
+        msg.contains("the database was left empty") && msg.contains("0018_incident_tally"),
+        "{msg}"
+    );
+    assert!(target.tables().await.is_empty() && !files.exists());
+    vigil_store::Backend::query(&db, "DROP FUNCTION incident_tally_change()", &[])
+        .await
+        .unwrap();
+    vigil_store::Backend::close(&db).await;
+
     // And the good archive restores.
     backup::restore_postgres_with(&out, &target.url, Some(&files), &src.source())
         .await
