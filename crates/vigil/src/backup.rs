@@ -1286,7 +1286,9 @@ pub async fn restore_postgres(
         Arc::new(SystemClock),
     )
     .await
-    .context("the restored database does not open with this key")?;
+    .context(
+        "the database was restored and verified, but opening it as the server does failed (a later migration or the key check)",
+    )?;
     let report = store.verify_audit().await;
     store.close().await;
     let report = report.context("cannot verify the restored audit log")?;
