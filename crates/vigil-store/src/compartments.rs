@@ -104,6 +104,21 @@ impl Store {
         }
     }
 
+    /// SQL condition, uncorrelated (the engine evaluates it once per statement): no row
+    /// of `table` lies in a compartment this reader is not a full member of, so
+    /// [`Store::visible`] holds for every row of it. A search count uses it to skip the
+    /// per-match compartment check when it cannot exclude anything; it is read in the
+    /// same statement, so a compartment filled meanwhile is seen. One index seek per
+    /// compartment (`{table}_compartment`).
+    pub(crate) fn sees_every(&self, table: &str) -> String {
+        match self.scope.reader {
+            None => "1=1".into(),
+            Some(u) => format!(
+                "NOT EXISTS (SELECT 1 FROM compartments c WHERE c.id NOT IN (SELECT cm.compartment_id FROM compartment_members cm WHERE cm.user_id = {u} AND cm.level = 'full') AND EXISTS (SELECT 1 FROM {table} x WHERE x.compartment_id = c.id))"
+            ),
+        }
+    }
+
     /// SQL condition: the record may be counted (full or aggregate-only membership).
     pub(crate) fn countable(&self, col: &str) -> String {
         match self.scope.reader {

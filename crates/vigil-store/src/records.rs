@@ -1575,6 +1575,9 @@ impl Store {
         // probed with `IN (…)` (which would evaluate every match first): with its rowid
         // order and the LIMIT, a page of a million matches reads about a page of them.
         // The compartment condition and the other filters stay in the same WHERE.
+        // `CROSS JOIN` fixes that order: SQLite's planner, without statistics, may
+        // otherwise walk the incidents and run the full-text match once per row.
+        let mut count_sql = None;
         let (from, wh, order) = match (order, self.dialect()) {
             ("i.id DESC", Dialect::Sqlite) => {
                 let k = args.len();
@@ -1585,8 +1588,27 @@ impl Store {
                 if joined == wh {
                     ("incidents i", wh, order)
                 } else {
+                    // A search with no other filter counts its matches in the index
+                    // alone when no incident lies in a compartment the reader cannot
+                    // see (checked in the same statement); otherwise each match's
+                    // compartment is read, as the page query does.
+                    let plain = IncidentFilter {
+                        q: f.q.clone(),
+                        page: f.page,
+                        ..IncidentFilter::default()
+                    };
+                    if *f == plain {
+                        count_sql = Some(format!(
+                            "SELECT count(*) FROM (SELECT 1 FROM incident_fts WHERE incident_fts MATCH ${k}
+                             AND ({} OR EXISTS (SELECT 1 FROM incidents i WHERE i.id = incident_fts.rowid AND {}))
+                             LIMIT ${}) AS c",
+                            self.sees_every("incidents"),
+                            self.visible("i.compartment_id"),
+                            k + 1
+                        ));
+                    }
                     (
-                        "incident_fts JOIN incidents i ON i.id = incident_fts.rowid",
+                        "incident_fts CROSS JOIN incidents i ON i.id = incident_fts.rowid",
                         joined,
                         "incident_fts.rowid DESC",
                     )
@@ -1596,15 +1618,15 @@ impl Store {
         };
         let n = args.len();
         args.push((cap + 1).into());
+        let count_sql = count_sql.unwrap_or_else(|| {
+            format!(
+                "SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {wh} LIMIT ${}) AS c",
+                n + 1
+            )
+        });
         let counted = self
             .db
-            .query(
-                &format!(
-                    "SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {wh} LIMIT ${}) AS c",
-                    n + 1
-                ),
-                &args,
-            )
+            .query(&count_sql, &args)
             .await?
             .first()
             .map(|r| r.int(0))

@@ -36,6 +36,7 @@ backend_tests!(
     imports_go_into_a_chosen_compartment_of_the_importer,
     the_api_respects_compartments,
     a_victim_from_another_compartment_stays_hidden,
+    search_counts_only_what_the_reader_may_see_whether_or_not_every_compartment_is_theirs,
 );
 
 /// Team B: a compartment "Central America team" with a documenter who belongs to it
@@ -912,4 +913,56 @@ async fn a_victim_from_another_compartment_stays_hidden(db: TestDb) {
     }
     // The incident itself is theirs to find.
     assert_eq!(incident_ids(&a, &q(B_TITLE_WORD)).await.0, vec![id]);
+}
+
+/// A search's total counts only incidents the reader may read, by the per-match check
+/// and by the shortcut that skips it when no incident lies outside the reader's
+/// compartments (`Store::incidents`): a word shared by team B's incident and the
+/// reader's own, before and after the reader joins team B's compartment, and with
+/// aggregate-only membership (counts statistics, never search results).
+async fn search_counts_only_what_the_reader_may_see_whether_or_not_every_compartment_is_theirs(
+    db: TestDb,
+) {
+    let admin = db.access(Role::Admin).await;
+    let b = team_b(&db, &admin).await;
+    let user = db.user(Role::Documenter).await;
+    let a = db.access_for(&Actor::from(&user));
+    let mine = create_person(&a, "Ana Popayán Ruiz").await;
+    let my_incident = a
+        .create_incident(&simple_incident(
+            "Guard threatened near Toribío",
+            "2024-01-02",
+            mine.id,
+        ))
+        .await
+        .unwrap();
+    // Team B's compartment holds an incident the reader may not see: checked per match.
+    assert_eq!(
+        incident_ids(&a, &q(B_TITLE_WORD)).await,
+        (vec![my_incident], 1)
+    );
+    admin
+        .add_member(b.compartment, user.id, Level::AggregateOnly)
+        .await
+        .unwrap();
+    assert_eq!(
+        incident_ids(&a, &q(B_TITLE_WORD)).await,
+        (vec![my_incident], 1)
+    );
+    // A full member of every compartment that holds incidents: the index alone counts.
+    admin.remove_member(b.compartment, user.id).await.unwrap();
+    admin
+        .add_member(b.compartment, user.id, Level::Full)
+        .await
+        .unwrap();
+    let a = db.access_for(&Actor::from(&user));
+    assert_eq!(
+        incident_ids(&a, &q(B_TITLE_WORD)).await,
+        (vec![my_incident, b.incident], 2)
+    );
+    // Team B's documenter, outside the default compartment, still counts only theirs.
+    assert_eq!(
+        incident_ids(&b.documenter, &q(B_TITLE_WORD)).await,
+        (vec![b.incident], 1)
+    );
 }
