@@ -74,6 +74,11 @@ CREATE TABLE victim_verb_tally (
     PRIMARY KEY (compartment_id, status, start_year, month, country, verb, person_compartment_id, sex, age_group, sdg_group)
 ) WITHOUT ROWID;
 
+-- What the triggers look a victim's other violations up by. UNIQUE (it holds the primary key) so that a bulk
+-- import into an empty database, which drops the non-unique indexes of `violations` until it commits
+-- (bulk.rs), keeps it: without it every violation written would scan all the others.
+CREATE UNIQUE INDEX violations_tally ON violations(incident_id, victim_person_id, victim_group_id, violation_type, id);
+
 -- The fill (tally.rs `rebuild_tallies` runs the same statements).
 INSERT INTO violation_tally (compartment_id, status, start_year, month, country, violation_type, n)
 SELECT i.compartment_id, i.status, i.start_year, CASE WHEN i.start_precision = 'year' THEN '' ELSE substr(i.start_date, 1, 7) END, i.country, v.violation_type, count(*)
