@@ -265,6 +265,7 @@ migrations!(
     "0017_resolutions",
     "0018_incident_tally",
     "0019_list_covering",
+    "0020_violation_victim_tallies",
 );
 
 /// Split a migration script into statements. Statements end with `;` at the end of a

@@ -30,6 +30,7 @@ pub mod session_cache;
 pub mod snapshot;
 pub mod sqlite;
 pub mod stats;
+pub mod tally;
 pub mod un_comms;
 
 use std::sync::Arc;

@@ -109,7 +109,7 @@ impl Store {
         vocab: &Vocabularies,
         sensitive: bool,
     ) -> Result<StatsTable> {
-        if let Some(t) = self.tally_statistics(q).await? {
+        if let Some(t) = self.tally_statistics(q, vocab).await? {
             return Ok(t);
         }
         let (from, wh, args) = self.stats_sql(q, vocab, sensitive);
@@ -214,40 +214,160 @@ impl Store {
         Ok(t)
     }
 
-    /// A count of incidents grouped and filtered only by properties `incident_tally`
-    /// keeps (migration `0018_incident_tally`: compartment, status, year, month with
-    /// the date's precision, country, and so M49 areas) is summed from it: a few tens
-    /// of thousands of cells instead of every incident. Anything else — other
-    /// dimensions or filters, a period, a full-text query, violations or victims —
+    /// A question the tallies can answer exactly is summed from them: a few tens of
+    /// thousands of cells instead of every incident, violation and victim.
+    ///
+    /// - Incidents grouped and filtered by year, month, country (and so M49 areas) and
+    ///   status: `incident_tally` (migration `0018_incident_tally`).
+    /// - Violations grouped by those and violation type or verb, filtered by those,
+    ///   type and verb: `violation_tally` (`0020`). Each violation is in one cell.
+    /// - Victims grouped by those and the victim's sex, age group and SDG group,
+    ///   filtered by those, sex, SDG group, type and verb: `victim_tally` (each victim
+    ///   in one cell), or, when the question groups or filters by violation type,
+    ///   `victim_type_tally` (a victim in one cell per type: only ever summed within a
+    ///   type), or by verb, `victim_verb_tally` (the same per verb). The distinct total
+    ///   of a table grouped by type or verb is summed separately, from the tally its
+    ///   filters alone choose.
+    ///
+    /// Anything else — other dimensions or filters, a period, a full-text query —
     /// returns `None` and is counted from the records. Both give the same table
-    /// (`suite::stats` compares them).
-    async fn tally_statistics(&self, q: &StatsQuery) -> Result<Option<StatsTable>> {
+    /// (`suite::stats` compares them, through every kind of change).
+    async fn tally_statistics(
+        &self,
+        q: &StatsQuery,
+        vocab: &Vocabularies,
+    ) -> Result<Option<StatsTable>> {
+        let Some(rows_sql) = self.tally_sql(q, &q.dims, vocab) else {
+            return Ok(None);
+        };
+        // Violation types and verbs put a victim in several groups: its total is not
+        // the sum of its groups.
+        let multi = q.measure == Measure::Victims
+            && q.dims
+                .iter()
+                .any(|d| matches!(d, Dimension::ViolationType | Dimension::Verb));
+        let n = q.dims.len();
+        let mut rows: BTreeMap<Vec<String>, i64> = BTreeMap::new();
+        let mut total = 0;
+        let (sql, args) = rows_sql;
+        for r in self.db.query(&sql, &args).await? {
+            // A cell emptied by later changes stays in the tally at zero.
+            let count = r.opt_int(n).unwrap_or(0);
+            if count == 0 {
+                continue;
+            }
+            total += count;
+            if n > 0 {
+                let key: Vec<String> = q
+                    .dims
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| fold_key(*d, r.text(i)))
+                    .collect();
+                *rows.entry(key).or_insert(0) += count;
+            }
+        }
+        if multi {
+            let Some((sql, args)) = self.tally_sql(q, &[], vocab) else {
+                return Ok(None);
+            };
+            total = self
+                .db
+                .query(&sql, &args)
+                .await?
+                .first()
+                .and_then(|r| r.opt_int(0))
+                .unwrap_or(0);
+        }
+        let mut t = StatsTable {
+            measure: q.measure,
+            dimensions: q.dims.clone(),
+            total,
+            rows: rows
+                .into_iter()
+                .map(|(keys, count)| StatsRow { keys, count })
+                .collect(),
+        };
+        t.sort();
+        Ok(Some(t))
+    }
+
+    /// The `SELECT keys…, sum(n) … GROUP BY keys` over the tally that answers `q`
+    /// grouped by `dims` exactly, or `None` when none does.
+    fn tally_sql(
+        &self,
+        q: &StatsQuery,
+        dims: &[Dimension],
+        vocab: &Vocabularies,
+    ) -> Option<(String, Vec<Val>)> {
         let f = &q.filter;
-        let eligible = q.measure == Measure::Incidents
-            && q.dims.iter().all(|d| {
-                matches!(
-                    d,
-                    Dimension::Year
-                        | Dimension::Month
-                        | Dimension::Country
-                        | Dimension::Region
-                        | Dimension::Subregion
-                        | Dimension::Status
-                )
-            })
-            && f.q.trim().is_empty()
+        let vf = &q.victim;
+        let incident_dim = |d: &Dimension| {
+            matches!(
+                d,
+                Dimension::Year
+                    | Dimension::Month
+                    | Dimension::Country
+                    | Dimension::Region
+                    | Dimension::Subregion
+                    | Dimension::Status
+            )
+        };
+        let common = f.q.trim().is_empty()
             && f.region.trim().is_empty()
-            && f.violation_type.is_empty()
             && f.perpetrator_type.is_empty()
             && f.sector.is_empty()
             && f.characteristic.is_empty()
-            && q.victim == VictimFilter::default()
+            && vf.state_actor.is_empty()
+            && vf.defence_sector.is_empty()
             && q.from.is_none()
             && q.until.is_none();
-        if !eligible {
-            return Ok(None);
+        if !common {
+            return None;
         }
-        // The same conditions `incident_where_scoped` writes for these filters.
+        let by_type = dims.contains(&Dimension::ViolationType) || !f.violation_type.is_empty();
+        let by_verb = dims.contains(&Dimension::Verb) || vf.verb.is_some();
+        let person_filter = !vf.sex.is_empty() || !vf.sdg_group.is_empty();
+        let table = match q.measure {
+            Measure::Incidents => {
+                if !dims.iter().all(incident_dim) || by_type || by_verb || person_filter {
+                    return None;
+                }
+                "incident_tally"
+            }
+            Measure::Violations => {
+                if !dims.iter().all(|d| {
+                    incident_dim(d) || matches!(d, Dimension::ViolationType | Dimension::Verb)
+                }) || person_filter
+                {
+                    return None;
+                }
+                "violation_tally"
+            }
+            Measure::Victims => {
+                if !dims.iter().all(|d| {
+                    incident_dim(d)
+                        || matches!(
+                            d,
+                            Dimension::ViolationType
+                                | Dimension::Verb
+                                | Dimension::Sex
+                                | Dimension::AgeGroup
+                                | Dimension::SdgGroup
+                        )
+                }) {
+                    return None;
+                }
+                if by_type {
+                    "victim_type_tally"
+                } else if by_verb {
+                    "victim_verb_tally"
+                } else {
+                    "victim_tally"
+                }
+            }
+        };
+        // The same conditions `stats_sql` writes for these filters.
         let mut wh = vec![
             self.countable("t.compartment_id"),
             "t.status <> 'rejected'".to_owned(),
@@ -265,14 +385,54 @@ impl Store {
             let p = a.push(f.status.clone().into());
             wh.push(format!("t.status = {p}"));
         }
-        let keys: Vec<&str> = q
-            .dims
+        if !f.violation_type.is_empty() {
+            let p = a.push(f.violation_type.clone().into());
+            wh.push(format!("t.violation_type = {p}"));
+        }
+        if let Some(verb) = vf.verb {
+            if table == "victim_verb_tally" {
+                wh.push(format!("t.verb = {}", lit(verb_code(verb))));
+            } else {
+                let codes: Vec<String> = vocab
+                    .of(VocabKind::ViolationType)
+                    .filter(|t| t.attrs.verb == Some(verb))
+                    .map(|t| t.code.clone())
+                    .collect();
+                wh.push(in_list("t.violation_type", &codes));
+            }
+        }
+        // A victim person in a compartment the reader may not count is a victim of
+        // unknown sex, age and group, as in `stats_sql`.
+        let person = |col: &str| {
+            format!(
+                "CASE WHEN {} THEN t.{col} ELSE '' END",
+                self.countable("t.person_compartment_id")
+            )
+        };
+        if !vf.sex.is_empty() {
+            let p = a.push(vf.sex.clone().into());
+            wh.push(format!("{} = {p}", person("sex")));
+        }
+        if !vf.sdg_group.is_empty() {
+            let p = a.push(vf.sdg_group.clone().into());
+            wh.push(format!("{} = {p}", person("sdg_group")));
+        }
+        let keys: Vec<String> = dims
             .iter()
             .map(|d| match d {
-                Dimension::Year => "t.start_year",
-                Dimension::Month => "CASE WHEN t.start_precision = 'year' THEN '' ELSE t.month END",
-                Dimension::Status => "t.status",
-                _ => "t.country",
+                Dimension::Year => "t.start_year".to_owned(),
+                Dimension::Month if table == "incident_tally" => {
+                    "CASE WHEN t.start_precision = 'year' THEN '' ELSE t.month END".to_owned()
+                }
+                Dimension::Month => "t.month".to_owned(),
+                Dimension::Status => "t.status".to_owned(),
+                Dimension::ViolationType => "t.violation_type".to_owned(),
+                Dimension::Verb if table == "victim_verb_tally" => "t.verb".to_owned(),
+                Dimension::Verb => verb_case(vocab, "t.violation_type"),
+                Dimension::Sex => person("sex"),
+                Dimension::AgeGroup => person("age_group"),
+                Dimension::SdgGroup => person("sdg_group"),
+                _ => "t.country".to_owned(),
             })
             .collect();
         let n = keys.len();
@@ -287,43 +447,16 @@ impl Store {
                     .join(", ")
             )
         };
-        let mut cols: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+        let mut cols = keys;
         cols.push("CAST(sum(t.n) AS BIGINT)".to_owned());
-        let sql = format!(
-            "SELECT {} FROM incident_tally t WHERE {}{group}",
-            cols.join(", "),
-            wh.join(" AND ")
-        );
-        let mut rows: BTreeMap<Vec<String>, i64> = BTreeMap::new();
-        let mut total = 0;
-        for r in self.db.query(&sql, &a.0).await? {
-            // A cell emptied by later changes stays in the tally at zero.
-            let count = r.opt_int(n).unwrap_or(0);
-            if count == 0 {
-                continue;
-            }
-            total += count;
-            if n > 0 {
-                let key: Vec<String> = q
-                    .dims
-                    .iter()
-                    .enumerate()
-                    .map(|(i, d)| fold_key(*d, r.text(i)))
-                    .collect();
-                *rows.entry(key).or_insert(0) += count;
-            }
-        }
-        let mut t = StatsTable {
-            measure: q.measure,
-            dimensions: q.dims.clone(),
-            total,
-            rows: rows
-                .into_iter()
-                .map(|(keys, count)| StatsRow { keys, count })
-                .collect(),
-        };
-        t.sort();
-        Ok(Some(t))
+        Some((
+            format!(
+                "SELECT {} FROM {table} t WHERE {}{group}",
+                cols.join(", "),
+                wh.join(" AND ")
+            ),
+            a.0,
+        ))
     }
 
     /// FROM, WHERE and arguments of a statistics query.
