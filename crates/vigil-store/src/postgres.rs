@@ -27,12 +27,10 @@ impl PostgresBackend {
             .map_err(|e| {
                 BackendError::Config(format!("bad database URL {}: {e}", redact_db_url(url)))
             })?
-            // Statements are prepared once and run many times. After five runs
-            // PostgreSQL may switch to a generic plan that ignores the values: for a
-            // full-text search it then guesses the match rate, and a rare word walked
-            // the whole table newest first (2–3 s at 1M, docs/performance.md). Plans
-            // made for the values at hand cost a little planning each time instead.
-            .options([("plan_cache_mode", "force_custom_plan")]);
+            // Short statements (a page, a list, a session) gain nothing from parallel
+            // workers: starting them costs more than they save, and on a busy server
+            // they only take cores from other requests (docs/performance.md).
+            .options([("max_parallel_workers_per_gather", "0")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -40,6 +38,17 @@ impl PostgresBackend {
             .await?;
         Ok(Self { pool })
     }
+}
+
+/// Whether a statement is prepared once per connection and kept (most are), or planned
+/// anew for its values each time it runs: full-text searches. After five runs of a
+/// kept statement PostgreSQL may switch to a generic plan that cannot see the search
+/// words; it then guesses the match rate, and a rare word walked the whole table newest
+/// first (2–3 s at 1M where the plan made for the word takes 0.24 ms,
+/// docs/performance.md). Every other statement keeps its cached plan and is not
+/// planned again at each run.
+pub(crate) fn kept_prepared(sql: &str) -> bool {
+    !sql.contains("@@")
 }
 
 fn bind_all<'q>(
@@ -82,16 +91,18 @@ struct PgTx(Transaction<'static, Postgres>);
 #[async_trait]
 impl Tx for PgTx {
     async fn query(&mut self, sql: &str, args: &[Val]) -> BResult<Vec<Row>> {
-        let rows = bind_all(sqlx::query(sql), args)
+        let rows = bind_all(sqlx::query(sql).persistent(kept_prepared(sql)), args)
             .fetch_all(&mut *self.0)
             .await?;
         rows.iter().map(decode).collect()
     }
     async fn execute(&mut self, sql: &str, args: &[Val]) -> BResult<u64> {
-        Ok(bind_all(sqlx::query(sql), args)
-            .execute(&mut *self.0)
-            .await?
-            .rows_affected())
+        Ok(
+            bind_all(sqlx::query(sql).persistent(kept_prepared(sql)), args)
+                .execute(&mut *self.0)
+                .await?
+                .rows_affected(),
+        )
     }
     async fn script(&mut self, sql: &str) -> BResult<()> {
         for statement in split_script(sql) {
@@ -111,7 +122,7 @@ impl Backend for PostgresBackend {
     }
 
     async fn query(&self, sql: &str, args: &[Val]) -> BResult<Vec<Row>> {
-        let rows = bind_all(sqlx::query(sql), args)
+        let rows = bind_all(sqlx::query(sql).persistent(kept_prepared(sql)), args)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(decode).collect()
