@@ -8,6 +8,7 @@
 --   tallies, one property each, keyed also by the victim person's compartment (0 for a
 --   group); each victim is in one cell of each;
 -- * victims by violation type and by verb: no property of the person.
+-- Primary keys begin with the year and the tally's own key, as on SQLite.
 --
 -- The trigger functions of 0020 are replaced (same names, same triggers), but for
 -- `tally_incident_update`, whose condition no longer looks at the month.
@@ -25,7 +26,7 @@ CREATE TABLE violation_tally (
     country TEXT NOT NULL,
     violation_type TEXT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (compartment_id, status, start_year, country, violation_type)
+    PRIMARY KEY (start_year, violation_type, country, status, compartment_id)
 );
 
 CREATE TABLE victim_sex_tally (
@@ -36,7 +37,7 @@ CREATE TABLE victim_sex_tally (
     person_compartment_id BIGINT NOT NULL,
     sex TEXT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (compartment_id, status, start_year, country, person_compartment_id, sex)
+    PRIMARY KEY (start_year, sex, person_compartment_id, country, status, compartment_id)
 );
 
 CREATE TABLE victim_age_tally (
@@ -47,7 +48,7 @@ CREATE TABLE victim_age_tally (
     person_compartment_id BIGINT NOT NULL,
     age_group TEXT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (compartment_id, status, start_year, country, person_compartment_id, age_group)
+    PRIMARY KEY (start_year, age_group, person_compartment_id, country, status, compartment_id)
 );
 
 CREATE TABLE victim_sdg_tally (
@@ -58,7 +59,7 @@ CREATE TABLE victim_sdg_tally (
     person_compartment_id BIGINT NOT NULL,
     sdg_group TEXT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (compartment_id, status, start_year, country, person_compartment_id, sdg_group)
+    PRIMARY KEY (start_year, sdg_group, person_compartment_id, country, status, compartment_id)
 );
 
 CREATE TABLE victim_type_tally (
@@ -68,7 +69,7 @@ CREATE TABLE victim_type_tally (
     country TEXT NOT NULL,
     violation_type TEXT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (compartment_id, status, start_year, country, violation_type)
+    PRIMARY KEY (start_year, violation_type, country, status, compartment_id)
 );
 
 CREATE TABLE victim_verb_tally (
@@ -78,7 +79,7 @@ CREATE TABLE victim_verb_tally (
     country TEXT NOT NULL,
     verb TEXT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (compartment_id, status, start_year, country, verb)
+    PRIMARY KEY (start_year, verb, country, status, compartment_id)
 );
 
 -- The fill (tally.rs `rebuild_tallies` runs the same statements).
