@@ -266,6 +266,7 @@ migrations!(
     "0018_incident_tally",
     "0019_list_covering",
     "0020_violation_victim_tallies",
+    "0021_coarser_tallies",
 );
 
 /// Split a migration script into statements. Statements end with `;` at the end of a

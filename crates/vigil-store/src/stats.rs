@@ -215,23 +215,26 @@ impl Store {
     }
 
     /// A question the tallies can answer exactly is summed from them: a few tens of
-    /// thousands of cells instead of every incident, violation and victim.
+    /// thousands of cells at most instead of every incident, violation and victim.
     ///
     /// - Incidents grouped and filtered by year, month, country (and so M49 areas) and
     ///   status: `incident_tally` (migration `0018_incident_tally`).
-    /// - Violations grouped by those and violation type or verb, filtered by those,
-    ///   type and verb: `violation_tally` (`0020`). Each violation is in one cell.
-    /// - Victims grouped by those and the victim's sex, age group and SDG group,
-    ///   filtered by those, sex, SDG group, type and verb: `victim_tally` (each victim
-    ///   in one cell), or, when the question groups or filters by violation type,
-    ///   `victim_type_tally` (a victim in one cell per type: only ever summed within a
-    ///   type), or by verb, `victim_verb_tally` (the same per verb). The distinct total
-    ///   of a table grouped by type or verb is summed separately, from the tally its
-    ///   filters alone choose.
+    /// - Violations grouped by year, country, M49 area, status, violation type or verb,
+    ///   filtered by those and type and verb: `violation_tally` (`0021`). Each violation
+    ///   is in one cell.
+    /// - Victims by those (no month either) and at most one of the victim's sex, age
+    ///   group and SDG group (as grouping or filter): `victim_sex_tally`,
+    ///   `victim_age_tally` or `victim_sdg_tally` (each victim in one cell of each;
+    ///   without any property, the sex tally); or, when the question groups or filters
+    ///   by violation type and asks no property of the victim, `victim_type_tally` (a
+    ///   victim in one cell per type: only ever summed within a type), or by verb,
+    ///   `victim_verb_tally` (the same per verb). The distinct total of a table grouped
+    ///   by type or verb is summed separately, from the tally its filters alone choose.
     ///
-    /// Anything else — other dimensions or filters, a period, a full-text query —
-    /// returns `None` and is counted from the records. Both give the same table
-    /// (`suite::stats` compares them, through every kind of change).
+    /// Anything else — a month of violations or victims, two properties of the victim,
+    /// a property with a type or verb, other dimensions or filters, a period, a
+    /// full-text query — returns `None` and is counted from the records. Both give the
+    /// same table (`suite::stats` compares them, through every kind of change).
     async fn tally_statistics(
         &self,
         q: &StatsQuery,
@@ -325,6 +328,8 @@ impl Store {
         if !common {
             return None;
         }
+        // The violation and victim tallies keep no month.
+        let coarse_dim = |d: &Dimension| incident_dim(d) && *d != Dimension::Month;
         let by_type = dims.contains(&Dimension::ViolationType) || !f.violation_type.is_empty();
         let by_verb = dims.contains(&Dimension::Verb) || vf.verb.is_some();
         let person_filter = !vf.sex.is_empty() || !vf.sdg_group.is_empty();
@@ -337,7 +342,7 @@ impl Store {
             }
             Measure::Violations => {
                 if !dims.iter().all(|d| {
-                    incident_dim(d) || matches!(d, Dimension::ViolationType | Dimension::Verb)
+                    coarse_dim(d) || matches!(d, Dimension::ViolationType | Dimension::Verb)
                 }) || person_filter
                 {
                     return None;
@@ -346,7 +351,7 @@ impl Store {
             }
             Measure::Victims => {
                 if !dims.iter().all(|d| {
-                    incident_dim(d)
+                    coarse_dim(d)
                         || matches!(
                             d,
                             Dimension::ViolationType
@@ -358,12 +363,35 @@ impl Store {
                 }) {
                     return None;
                 }
-                if by_type {
-                    "victim_type_tally"
-                } else if by_verb {
-                    "victim_verb_tally"
-                } else {
-                    "victim_tally"
+                // The victim's properties the question asks, as groupings or filters:
+                // each tally keeps one.
+                let mut props: Vec<Dimension> = dims
+                    .iter()
+                    .filter(|d| {
+                        matches!(
+                            d,
+                            Dimension::Sex | Dimension::AgeGroup | Dimension::SdgGroup
+                        )
+                    })
+                    .copied()
+                    .collect();
+                if !vf.sex.is_empty() {
+                    props.push(Dimension::Sex);
+                }
+                if !vf.sdg_group.is_empty() {
+                    props.push(Dimension::SdgGroup);
+                }
+                match props.first() {
+                    Some(p) if props.iter().any(|x| x != p) || by_type || by_verb => {
+                        return None;
+                    }
+                    Some(Dimension::AgeGroup) => "victim_age_tally",
+                    Some(Dimension::SdgGroup) => "victim_sdg_tally",
+                    Some(_) => "victim_sex_tally",
+                    None if by_type => "victim_type_tally",
+                    None if by_verb => "victim_verb_tally",
+                    // Any of the three gives every victim once.
+                    None => "victim_sex_tally",
                 }
             }
         };
@@ -421,10 +449,10 @@ impl Store {
             .iter()
             .map(|d| match d {
                 Dimension::Year => "t.start_year".to_owned(),
-                Dimension::Month if table == "incident_tally" => {
+                // Only `incident_tally` keeps the month.
+                Dimension::Month => {
                     "CASE WHEN t.start_precision = 'year' THEN '' ELSE t.month END".to_owned()
                 }
-                Dimension::Month => "t.month".to_owned(),
                 Dimension::Status => "t.status".to_owned(),
                 Dimension::ViolationType => "t.violation_type".to_owned(),
                 Dimension::Verb if table == "victim_verb_tally" => "t.verb".to_owned(),

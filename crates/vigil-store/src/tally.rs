@@ -1,6 +1,7 @@
 //! The tallies that statistics are summed from (`incident_tally`, migration 0018;
-//! `violation_tally`, `victim_tally`, `victim_type_tally` and `victim_verb_tally`,
-//! migration 0020), and what a bulk load needs to keep them exact without paying a
+//! `violation_tally`, `victim_sex_tally`, `victim_age_tally`, `victim_sdg_tally`,
+//! `victim_type_tally` and `victim_verb_tally`, migration 0021, which replaced 0020's
+//! finer ones), and what a bulk load needs to keep them exact without paying a
 //! trigger per row: the names of the triggers that keep them, a way to set those
 //! triggers aside and put them back, and a rebuild of every tally from the records.
 //!
@@ -20,7 +21,7 @@ pub const TALLY_TRIGGERS: &[&str] = &[
     "incident_tally_insert",
     "incident_tally_delete",
     "incident_tally_update",
-    // 0020: violations and victims
+    // 0020 (bodies replaced in 0021): violations and victims
     "tally_violation_insert",
     "tally_violation_delete",
     "tally_violation_update",
@@ -36,15 +37,15 @@ pub const TALLY_TRIGGERS: &[&str] = &[
 pub const TALLY_TABLES: &[&str] = &[
     "incident_tally",
     "violation_tally",
-    "victim_tally",
+    "victim_sex_tally",
+    "victim_age_tally",
+    "victim_sdg_tally",
     "victim_type_tally",
     "victim_verb_tally",
 ];
 
 /// SQL pieces that differ between the engines.
 struct Sql {
-    /// The incident's month, `''` for a date known to the year only.
-    month: &'static str,
     /// The victim's age group at the incident's year.
     age: &'static str,
     /// `x.violation_type`'s resolution verb, `''` for none.
@@ -52,13 +53,11 @@ struct Sql {
 }
 
 const SQLITE: Sql = Sql {
-    month: "CASE WHEN i.start_precision = 'year' THEN '' ELSE substr(i.start_date, 1, 7) END",
     age: "CASE WHEN p.birth_year IS NULL THEN '' WHEN i.start_year - p.birth_year <= 17 THEN 'under_18' WHEN i.start_year - p.birth_year <= 29 THEN '18_29' WHEN i.start_year - p.birth_year <= 44 THEN '30_44' WHEN i.start_year - p.birth_year <= 59 THEN '45_59' ELSE '60_plus' END",
     verb: "coalesce((SELECT json_extract(vt.attrs, '$.verb') FROM vocab_terms vt WHERE vt.kind = 'violation_type' AND vt.code = x.violation_type), '')",
 };
 
 const POSTGRES: Sql = Sql {
-    month: "tally_month(i.start_date, i.start_precision)",
     age: "tally_age_group(i.start_year, p.birth_year)",
     verb: "tally_verb(x.violation_type)",
 };
@@ -69,15 +68,23 @@ fn fills(dialect: Dialect) -> Vec<(&'static str, String)> {
         Dialect::Sqlite => &SQLITE,
         Dialect::Postgres => &POSTGRES,
     };
-    let (month, age, verb) = (s.month, s.age, s.verb);
-    let ik = format!("i.compartment_id, i.status, i.start_year, {month}, i.country");
-    let pk = format!(
-        "coalesce(p.compartment_id, 0), coalesce(p.sex, ''), {age}, coalesce(p.sdg_group, '')"
-    );
-    let joins =
-        "JOIN incidents i ON i.id = w.incident_id LEFT JOIN persons p ON p.id = w.victim_person_id";
-    let ic = "compartment_id, status, start_year, month, country";
-    let pc = "person_compartment_id, sex, age_group, sdg_group";
+    let (age, verb) = (s.age, s.verb);
+    let ik = "i.compartment_id, i.status, i.start_year, i.country";
+    let ic = "compartment_id, status, start_year, country";
+    let victims =
+        "(SELECT DISTINCT incident_id, victim_person_id, victim_group_id FROM violations) w
+         JOIN incidents i ON i.id = w.incident_id LEFT JOIN persons p ON p.id = w.victim_person_id";
+    let person = |table: &'static str, col: &str, expr: &str| {
+        (
+            table,
+            format!(
+                "INSERT INTO {table} ({ic}, person_compartment_id, {col}, n)
+                 SELECT {ik}, coalesce(p.compartment_id, 0), {expr}, count(*)
+                 FROM {victims}
+                 GROUP BY 1, 2, 3, 4, 5, 6"
+            ),
+        )
+    };
     vec![
         (
             "incident_tally",
@@ -92,34 +99,30 @@ fn fills(dialect: Dialect) -> Vec<(&'static str, String)> {
                 "INSERT INTO violation_tally ({ic}, violation_type, n)
                  SELECT {ik}, v.violation_type, count(*)
                  FROM violations v JOIN incidents i ON i.id = v.incident_id
-                 GROUP BY 1, 2, 3, 4, 5, 6"
+                 GROUP BY 1, 2, 3, 4, 5"
             ),
         ),
-        (
-            "victim_tally",
-            format!(
-                "INSERT INTO victim_tally ({ic}, {pc}, n)
-                 SELECT {ik}, {pk}, count(*)
-                 FROM (SELECT DISTINCT incident_id, victim_person_id, victim_group_id FROM violations) w {joins}
-                 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
-            ),
-        ),
+        person("victim_sex_tally", "sex", "coalesce(p.sex, '')"),
+        person("victim_age_tally", "age_group", age),
+        person("victim_sdg_tally", "sdg_group", "coalesce(p.sdg_group, '')"),
         (
             "victim_type_tally",
             format!(
-                "INSERT INTO victim_type_tally ({ic}, violation_type, {pc}, n)
-                 SELECT {ik}, w.violation_type, {pk}, count(*)
-                 FROM (SELECT DISTINCT incident_id, victim_person_id, victim_group_id, violation_type FROM violations) w {joins}
-                 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
+                "INSERT INTO victim_type_tally ({ic}, violation_type, n)
+                 SELECT {ik}, w.violation_type, count(*)
+                 FROM (SELECT DISTINCT incident_id, victim_person_id, victim_group_id, violation_type FROM violations) w
+                 JOIN incidents i ON i.id = w.incident_id
+                 GROUP BY 1, 2, 3, 4, 5"
             ),
         ),
         (
             "victim_verb_tally",
             format!(
-                "INSERT INTO victim_verb_tally ({ic}, verb, {pc}, n)
-                 SELECT {ik}, w.verb, {pk}, count(*)
-                 FROM (SELECT DISTINCT x.incident_id, x.victim_person_id, x.victim_group_id, {verb} AS verb FROM violations x) w {joins}
-                 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
+                "INSERT INTO victim_verb_tally ({ic}, verb, n)
+                 SELECT {ik}, w.verb, count(*)
+                 FROM (SELECT DISTINCT x.incident_id, x.victim_person_id, x.victim_group_id, {verb} AS verb FROM violations x) w
+                 JOIN incidents i ON i.id = w.incident_id
+                 GROUP BY 1, 2, 3, 4, 5"
             ),
         ),
     ]
