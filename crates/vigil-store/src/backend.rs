@@ -174,6 +174,12 @@ pub type BResult<T> = Result<T, BackendError>;
 pub trait Tx: Send {
     async fn query(&mut self, sql: &str, args: &[Val]) -> BResult<Vec<Row>>;
     async fn execute(&mut self, sql: &str, args: &[Val]) -> BResult<u64>;
+    /// [`Tx::execute`] with arguments it may keep: SQLite binds the strings as they
+    /// are instead of copying each one for its worker thread (the bulk import's
+    /// multi-row inserts, megabytes of text per statement).
+    async fn execute_owned(&mut self, sql: &str, args: Vec<Val>) -> BResult<u64> {
+        self.execute(sql, &args).await
+    }
     /// Run several statements (a migration script).
     async fn script(&mut self, sql: &str) -> BResult<()>;
     async fn commit(self: Box<Self>) -> BResult<()>;

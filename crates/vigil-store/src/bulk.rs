@@ -56,6 +56,16 @@ const LOOKUP: usize = 500;
 /// index pages of a large import stay in memory. Set back before commit.
 const BULK_CACHE_KIB: i64 = -262_144;
 const DEFAULT_CACHE_KIB: i64 = -2_000;
+/// The full-text tables an import fills (SQLite, FTS5).
+const FTS_TABLES: [&str; 2] = ["incident_fts", "person_fts"];
+/// Bytes of pending full-text entries FTS5 holds in memory before it writes them out
+/// as a segment, during an import (SQLite). FTS5's default of 1 MiB would cut each
+/// statement of [`FTS_ROWS`] rows (~15 MB of entries) into a dozen small segments,
+/// each merged again later (`automerge`). Set back to the default
+/// ([`FTS_HASHSIZE_DEFAULT`]) before commit: the value is kept in the table's
+/// `_config`, and other writers' one-row inserts need no large buffer.
+const FTS_HASHSIZE: i64 = 64 << 20;
+const FTS_HASHSIZE_DEFAULT: i64 = 1 << 20;
 /// Tables whose secondary (non-unique) indexes an import into a database without
 /// incidents drops at the start and builds again before commit (SQLite): one sort
 /// per index instead of a random insert per row. Unique indexes stay, so every
@@ -65,9 +75,19 @@ const DEFAULT_CACHE_KIB: i64 = -2_000;
 const DEFERRED_INDEX_TABLES: &str =
     "'incidents', 'violations', 'perpetrators', 'sources', 'person_characteristics', 'person_sectors'";
 
+/// Full-text rows per insert (SQLite): as many as the bound values allow. FTS5 writes
+/// what it holds in memory out as a new segment at the start of every statement
+/// that inserts several rows (its savepoint), and merges those segments again and
+/// again as more come: a statement per few hundred rows made a 100,000-row import
+/// write and re-merge thousands of small segments. The rows are kept across slices
+/// and chunks until this many are ready (or the import needs them written).
+const FTS_ROWS: usize = MAX_PARAMS / 3;
+
 /// Rows of a chunk built and sent to the writer at a time: the writer inserts one
 /// slice while the next is being built (see [`Pipe`]).
-const SLICE: usize = 500;
+/// A size `insert` has a statement for ([`batch_sizes`]): a slice of incidents is
+/// one statement, not a dozen of the smaller sizes.
+const SLICE: usize = 512;
 
 /// Where a statement sent without waiting came from: the first row of the chunk it
 /// writes, and the part of the row (`""` or `".victim"`), to name it if the database
@@ -110,7 +130,7 @@ async fn run_writer(tx: Box<dyn Tx>, mut commands: mpsc::Receiver<Cmd>) {
         match cmd {
             Cmd::Send(sql, args, origin) => {
                 if let Some(t) = tx.as_mut() {
-                    if let Err(e) = t.execute(&sql, &args).await {
+                    if let Err(e) = t.execute_owned(&sql, args).await {
                         failed = Some((e, origin));
                         tx = None;
                     }
@@ -231,6 +251,10 @@ pub struct BulkImport {
     tally_triggers: Option<Vec<String>>,
     /// SQL text of the multi-row inserts, by table and rows (see `insert`).
     statements: HashMap<(String, usize), Arc<str>>,
+    /// Full-text rows (rowid, public text, sensitive text) not sent yet, of incidents
+    /// and persons (SQLite): sent [`FTS_ROWS`] at a time (see [`BulkImport::send_fts`]).
+    fts_incidents: Vec<Val>,
+    fts_persons: Vec<Val>,
 }
 
 /// A person a chunk creates, with the id and code planned for it.
@@ -288,6 +312,7 @@ impl BulkImport {
         if store.dialect() == Dialect::Sqlite {
             tx.execute(&format!("PRAGMA cache_size = {BULK_CACHE_KIB}"), &[])
                 .await?;
+            set_fts_hashsize(tx.as_mut(), FTS_HASHSIZE).await?;
             let empty = tx
                 .query("SELECT NOT EXISTS (SELECT 1 FROM incidents)", &[])
                 .await?
@@ -344,6 +369,8 @@ impl BulkImport {
             deferred_indexes,
             tally_triggers,
             statements: HashMap::new(),
+            fts_incidents: Vec::new(),
+            fts_persons: Vec::new(),
         })
     }
 
@@ -416,6 +443,16 @@ impl BulkImport {
             reindex.extend(self.send_incidents(slice, ids, these).await?);
         }
         self.send_persons(persons).await?;
+        // The per-row steps below may rewrite search rows (`reindex_incident`,
+        // `replace_incident`): the ones this import built go first.
+        let per_row = !reindex.is_empty()
+            || !update.is_empty()
+            || new_persons
+                .iter()
+                .any(|p| !p.person.0.memberships.is_empty());
+        if per_row {
+            self.send_fts(true).await?;
+        }
         for p in &new_persons {
             if !p.person.0.memberships.is_empty() {
                 // Memberships name groups that must be checked: the per-row path does it.
@@ -465,6 +502,7 @@ impl BulkImport {
         for (k, v) in detail {
             e = e.with(&k, v);
         }
+        self.send_fts(true).await?;
         self.flush().await?;
         for sql in std::mem::take(&mut self.deferred_indexes) {
             self.tx.execute(&sql, &[]).await?;
@@ -474,6 +512,7 @@ impl BulkImport {
             tally::rebuild_tallies(self.tx.as_mut(), self.store.dialect()).await?;
         }
         if self.store.dialect() == Dialect::Sqlite {
+            set_fts_hashsize(self.tx.as_mut(), FTS_HASHSIZE_DEFAULT).await?;
             self.tx
                 .execute(&format!("PRAGMA cache_size = {DEFAULT_CACHE_KIB}"), &[])
                 .await?;
@@ -780,14 +819,8 @@ impl BulkImport {
         )
         .await?;
         if dialect == Dialect::Sqlite {
-            self.insert(
-                "person_fts",
-                &["rowid", "public_text", "sensitive_text"],
-                &["{}"; 3],
-                fts,
-                None,
-            )
-            .await?;
+            self.fts_persons.extend(fts);
+            self.send_fts(false).await?;
         }
         self.insert_versions(versions).await
     }
@@ -1066,14 +1099,8 @@ impl BulkImport {
         )
         .await?;
         if dialect == Dialect::Sqlite {
-            self.insert(
-                "incident_fts",
-                &["rowid", "public_text", "sensitive_text"],
-                &["{}"; 3],
-                fts,
-                None,
-            )
-            .await?;
+            self.fts_incidents.extend(fts);
+            self.send_fts(false).await?;
         }
         self.insert_versions(versions).await?;
         Ok(reindex)
@@ -1146,6 +1173,36 @@ impl BulkImport {
         }
     }
 
+    /// Send the full-text rows kept so far: all of them (`all`), else as many
+    /// statements of [`FTS_ROWS`] rows as are ready.
+    async fn send_fts(&mut self, all: bool) -> Result<()> {
+        for table in FTS_TABLES {
+            let pending = match table {
+                "incident_fts" => &mut self.fts_incidents,
+                _ => &mut self.fts_persons,
+            };
+            let ready = if all {
+                pending.len()
+            } else {
+                pending.len() / (FTS_ROWS * 3) * (FTS_ROWS * 3)
+            };
+            if ready == 0 {
+                continue;
+            }
+            let values: Vec<Val> = pending.drain(..ready).collect();
+            self.insert_rows(
+                table,
+                &["rowid", "public_text", "sensitive_text"],
+                &["{}"; 3],
+                values,
+                None,
+                FTS_ROWS,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Send `values` (row after row, `cols.len()` each) to the writer as multi-row
     /// statements, without waiting. `templates` wraps each placeholder (`{}`), e.g.
     /// in `to_tsvector`. A refusal is reported by the next flush, naming `origin`.
@@ -1163,12 +1220,26 @@ impl BulkImport {
         values: Vec<Val>,
         origin: Origin,
     ) -> Result<()> {
+        self.insert_rows(table, cols, templates, values, origin, MAX_ROWS)
+            .await
+    }
+
+    /// [`BulkImport::insert`] with at most `max_rows` rows per statement.
+    async fn insert_rows(
+        &mut self,
+        table: &str,
+        cols: &[&str],
+        templates: &[&str],
+        values: Vec<Val>,
+        origin: Origin,
+        max_rows: usize,
+    ) -> Result<()> {
         let width = cols.len();
         if values.is_empty() || width == 0 {
             return Ok(());
         }
         let dialect = self.store.dialect();
-        let per = (MAX_PARAMS / width).clamp(1, MAX_ROWS);
+        let per = (MAX_PARAMS / width).clamp(1, max_rows);
         let mut left = values.len() / width;
         let mut values = values.into_iter();
         while left > 0 {
@@ -1361,6 +1432,19 @@ impl Snapshot {
     }
 }
 
+/// Set FTS5's in-memory buffer of pending entries (`hashsize`, bytes) for the
+/// full-text tables, in the transaction (SQLite).
+async fn set_fts_hashsize(tx: &mut dyn Tx, bytes: i64) -> Result<()> {
+    for t in FTS_TABLES {
+        tx.execute(
+            &format!("INSERT INTO {t} ({t}, rank) VALUES ('hashsize', {bytes})"),
+            &[],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Does the incident name a person or group as perpetrator, or a group as victim?
 fn has_parties(inc: &ValidIncident) -> bool {
     inc.violations.iter().any(|v| {
@@ -1375,7 +1459,7 @@ fn has_parties(inc: &ValidIncident) -> bool {
 /// fixed sizes for the remainder of a chunk.
 fn batch_sizes(per: usize) -> Vec<usize> {
     std::iter::once(per)
-        .chain([512, 64, 8, 1].into_iter().filter(|&n| n < per))
+        .chain([2048, 512, 128, 32, 8, 1].into_iter().filter(|&n| n < per))
         .collect()
 }
 

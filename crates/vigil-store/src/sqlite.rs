@@ -68,6 +68,23 @@ fn bind_all<'q>(
     q
 }
 
+/// [`bind_all`] of owned values: sqlx hands the arguments to its worker thread as
+/// they are (borrowed text would be copied there first).
+fn bind_owned<'q>(
+    mut q: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    args: Vec<Val>,
+) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    for a in args {
+        q = match a {
+            Val::Int(v) => q.bind(v),
+            Val::Real(v) => q.bind(v),
+            Val::Text(v) => q.bind(v),
+            Val::Bool(v) => q.bind(v),
+        };
+    }
+    q
+}
+
 fn decode(row: &sqlx::sqlite::SqliteRow) -> BResult<Row> {
     let mut out = Vec::with_capacity(row.columns().len());
     for i in 0..row.columns().len() {
@@ -98,6 +115,12 @@ impl Tx for SqliteTx {
     }
     async fn execute(&mut self, sql: &str, args: &[Val]) -> BResult<u64> {
         Ok(bind_all(sqlx::query(sql), args)
+            .execute(&mut *self.0)
+            .await?
+            .rows_affected())
+    }
+    async fn execute_owned(&mut self, sql: &str, args: Vec<Val>) -> BResult<u64> {
+        Ok(bind_owned(sqlx::query(sql), args)
             .execute(&mut *self.0)
             .await?
             .rows_affected())

@@ -365,8 +365,10 @@ struct Chunk {
     new_terms: Vec<Term>,
 }
 
-/// Rows per chunk handed to the store.
-const CHUNK_ROWS: usize = 2_000;
+/// Rows per chunk handed to the store: four of the store's slices of 512 rows, each
+/// written with one multi-row statement per table where the rows fit
+/// (`vigil_store::bulk`).
+const CHUNK_ROWS: usize = 2_048;
 
 /// What reading the whole file found.
 struct Scanned {
