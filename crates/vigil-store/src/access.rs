@@ -205,7 +205,7 @@ impl Access {
         self.require(Permission::Read)?;
         // The record must exist: no history for ids that were never used.
         let label = match entity {
-            "incident" => self.store.incident(id).await?.title,
+            "incident" => self.store.incident_title(id).await?,
             "person" => self.store.person(id).await?.code,
             "group" => self.store.group(id).await?.name,
             _ => return Err(StoreError::NotFound),

@@ -92,11 +92,9 @@ impl Store {
             return;
         }
         let together = async {
+            let entries: Vec<AuditEntry> = work.iter().map(|(e, _)| e.clone()).collect();
             let mut tx = self.db.begin().await?;
-            let mut seqs = Vec::with_capacity(work.len());
-            for (entry, _) in &work {
-                seqs.push(self.audit_in(&mut tx, entry).await?);
-            }
+            let seqs = self.audit_many_in(&mut tx, &entries).await?;
             tx.commit().await?;
             Ok::<_, crate::StoreError>(seqs)
         };

@@ -246,7 +246,7 @@ pub struct BulkImport {
     /// `CREATE INDEX` statements of the indexes dropped at the start, run by
     /// [`BulkImport::finish`] (SQLite, empty database; see [`DEFERRED_INDEX_TABLES`]).
     deferred_indexes: Vec<String>,
-    /// The tally triggers set aside at the start (SQLite, empty database): put back
+    /// The tally triggers set aside at the start (empty database): put back
     /// by [`BulkImport::finish`], which then counts the tallies again from the rows.
     tally_triggers: Option<Vec<String>>,
     /// SQL text of the multi-row inserts, by table and rows (see `insert`).
@@ -309,15 +309,15 @@ impl BulkImport {
         let compartment = store.target_compartment(&mut tx).await?;
         let mut deferred_indexes = Vec::new();
         let mut tally_triggers = None;
+        let empty = tx
+            .query("SELECT NOT EXISTS (SELECT 1 FROM incidents)", &[])
+            .await?
+            .first()
+            .is_some_and(|r| r.int(0) == 1);
         if store.dialect() == Dialect::Sqlite {
             tx.execute(&format!("PRAGMA cache_size = {BULK_CACHE_KIB}"), &[])
                 .await?;
             set_fts_hashsize(tx.as_mut(), FTS_HASHSIZE).await?;
-            let empty = tx
-                .query("SELECT NOT EXISTS (SELECT 1 FROM incidents)", &[])
-                .await?
-                .first()
-                .is_some_and(|r| r.int(0) == 1);
             if empty {
                 let found = tx
                     .query(
@@ -337,11 +337,13 @@ impl BulkImport {
                     .await?;
                     deferred_indexes.push(r.text(1));
                 }
-                // The tallies likewise: one `INSERT … SELECT … GROUP BY` each at the
-                // end instead of a trigger's upsert per row.
-                tally_triggers =
-                    Some(tally::drop_tally_triggers(tx.as_mut(), Dialect::Sqlite).await?);
             }
+        }
+        if empty {
+            // The tallies: one `INSERT … SELECT … GROUP BY` each at the end instead of
+            // a trigger's upsert per row (both engines; see `tally::drop_tally_triggers`
+            // for the locks on PostgreSQL).
+            tally_triggers = Some(tally::drop_tally_triggers(tx.as_mut(), store.dialect()).await?);
         }
         // From here on the transaction belongs to the writer task (see `run_writer`).
         let (sender, commands) = mpsc::channel(16);

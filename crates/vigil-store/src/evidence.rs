@@ -503,7 +503,7 @@ impl Access {
         let store = self.store();
         let files = store.files()?;
         // The incident must exist and be visible to this actor.
-        store.incident(incident_id).await?;
+        store.incident_title(incident_id).await?;
         let media_type = check(&files, &new)?;
         let sha256 = hex::encode(Sha256::digest(&new.bytes));
         let size = i64::try_from(new.bytes.len()).unwrap_or(i64::MAX);
@@ -567,19 +567,26 @@ impl Access {
     pub async fn evidence_for_incident(&self, incident_id: Id) -> Result<Vec<EvidenceItem>> {
         self.require_evidence(Permission::Read)?;
         let store = self.store();
-        store.incident(incident_id).await?;
+        // The incident must exist and be visible: checked in the same statement (no
+        // row at all when it is not; one with an empty file when it has none).
         let rows = store
             .db
             .query(
                 &format!(
-                    "SELECT {ITEM_COLUMNS} FROM evidence e LEFT JOIN users u ON u.id = e.uploaded_by \
-                     WHERE e.incident_id = $1 ORDER BY e.id"
+                    "SELECT {ITEM_COLUMNS} FROM incidents i LEFT JOIN evidence e ON e.incident_id = i.id \
+                     LEFT JOIN users u ON u.id = e.uploaded_by \
+                     WHERE i.id = $1 AND {} ORDER BY e.id",
+                    store.visible("i.compartment_id")
                 ),
                 &[incident_id.into()],
             )
             .await?;
+        if rows.is_empty() {
+            return Err(StoreError::NotFound);
+        }
         let mut items: Vec<EvidenceItem> = rows
             .iter()
+            .filter(|r| r.opt_int(0).is_some())
             .map(|r| item_from(store, r))
             .collect::<Result<_>>()?;
         if !self.sees_sensitive() {
@@ -609,7 +616,7 @@ impl Access {
         let store = self.store();
         let files = store.files()?;
         let item = store.evidence_row(id).await?;
-        store.incident(item.incident_id).await?;
+        store.incident_title(item.incident_id).await?;
         let sha = item.sha256.clone().unwrap_or_default();
         let bytes = tokio::task::spawn_blocking(move || files.read(&sha))
             .await
@@ -641,7 +648,7 @@ impl Access {
         self.require_evidence(Permission::ReadSensitive)?;
         let store = self.store();
         let item = store.evidence_row(id).await?;
-        store.incident(item.incident_id).await?;
+        store.incident_title(item.incident_id).await?;
         let rows = store
             .db
             .query(

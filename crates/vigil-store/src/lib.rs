@@ -161,6 +161,14 @@ impl Store {
         &self.clock
     }
 
+    /// The same store (key, clock, caches) over another handle to its engine: for
+    /// tests that wrap the engine, to count the statements a page costs. Not for
+    /// application code.
+    #[doc(hidden)]
+    pub fn over(&self, db: Arc<dyn Backend>) -> Store {
+        Store { db, ..self.clone() }
+    }
+
     /// The engine underneath, for tests that must reach past the store (tampering
     /// with the audit log as an insider would). Not for application code.
     #[doc(hidden)]

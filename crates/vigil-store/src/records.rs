@@ -1368,6 +1368,24 @@ impl Store {
         v.pop().ok_or(StoreError::NotFound)
     }
 
+    /// An incident's title, if it exists and this reader may see it (else
+    /// `NotFound`): one indexed read where only visibility or the name is needed,
+    /// instead of [`Store::incident`]'s four.
+    pub async fn incident_title(&self, id: Id) -> Result<String> {
+        self.db
+            .query(
+                &format!(
+                    "SELECT i.title FROM incidents i WHERE i.id = $1 AND {}",
+                    self.visible("i.compartment_id")
+                ),
+                &[id.into()],
+            )
+            .await?
+            .first()
+            .map(|r| r.text(0))
+            .ok_or(StoreError::NotFound)
+    }
+
     async fn incidents_from(&self, rows: Vec<Row>) -> Result<Vec<Incident>> {
         let mut out: Vec<Incident> = rows
             .iter()
@@ -1376,94 +1394,110 @@ impl Store {
         if out.is_empty() {
             return Ok(out);
         }
-        let ids = out
-            .iter()
-            .map(|i| i.id.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        // One incident (a record's page) is bound as a parameter, so the two
+        // statements below keep one text and stay prepared whichever incident is read;
+        // several (an export) are listed in the text.
+        let (ids, id_args): (String, Vec<Val>) = match out.as_slice() {
+            [one] => ("$1".to_owned(), vec![one.id.into()]),
+            many => (
+                many.iter()
+                    .map(|i| i.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                Vec::new(),
+            ),
+        };
         let mut by_id: HashMap<Id, usize> = HashMap::new();
         for (i, inc) in out.iter().enumerate() {
             by_id.insert(inc.id, i);
         }
+        // Violations and their perpetrators in one statement (a row per perpetrator,
+        // or one with empty perpetrator columns): a record's page is a few statements,
+        // each a round trip to the database's thread.
         let vrows = self
             .db
             .query(
                 &format!(
                     "SELECT v.id, v.incident_id, v.violation_type, v.victim_person_id, v.victim_group_id, v.date, v.date_precision, v.outcome, v.reprisal_un,
-                            p.code, p.legal_name, g.code, g.name
+                            p.code, p.legal_name, g.code, g.name,
+                            pe.perpetrator_type, pe.person_id, pp.code, pp.legal_name, pe.group_id, pg.code, pg.name
                      FROM violations v LEFT JOIN persons p ON p.id = v.victim_person_id AND {} LEFT JOIN groups g ON g.id = v.victim_group_id AND {}
-                     WHERE v.incident_id IN ({ids}) ORDER BY v.incident_id, v.position",
+                     LEFT JOIN perpetrators pe ON pe.violation_id = v.id
+                     LEFT JOIN persons pp ON pp.id = pe.person_id AND {} LEFT JOIN groups pg ON pg.id = pe.group_id AND {}
+                     WHERE v.incident_id IN ({ids}) ORDER BY v.incident_id, v.position, pe.position",
                     self.visible("p.compartment_id"),
-                    self.visible("g.compartment_id")
+                    self.visible("g.compartment_id"),
+                    self.visible("pp.compartment_id"),
+                    self.visible("pg.compartment_id")
                 ),
-                &[],
+                &id_args,
             )
             .await?;
-        let mut violation_at: HashMap<Id, (usize, usize)> = HashMap::new();
+        // The violation the rows are at: `None` for one not shown (no victim).
+        let mut at: Option<(Id, Option<(usize, usize)>)> = None;
         for r in &vrows {
-            let victim = match (r.opt_int(3), r.opt_int(4)) {
-                (Some(p), _) => PartyRef {
-                    victim: VictimRef::Person(p),
-                    code: r.text(9),
-                    name: Some(self.unseal(LEGAL_NAME, r.text(10))?).filter(|s| !s.is_empty()),
-                },
-                (None, Some(g)) => PartyRef {
-                    victim: VictimRef::Group(g),
-                    code: r.text(11),
-                    // Empty when the group is in a compartment the reader cannot see.
-                    name: Some(r.text(12)).filter(|s| !s.is_empty()),
-                },
-                (None, None) => continue,
-            };
-            let Some(&i) = by_id.get(&r.int(1)) else {
+            let vid = r.int(0);
+            if at.is_none_or(|(seen, _)| seen != vid) {
+                let victim = match (r.opt_int(3), r.opt_int(4)) {
+                    (Some(p), _) => Some(PartyRef {
+                        victim: VictimRef::Person(p),
+                        code: r.text(9),
+                        name: Some(self.unseal(LEGAL_NAME, r.text(10))?).filter(|s| !s.is_empty()),
+                    }),
+                    (None, Some(g)) => Some(PartyRef {
+                        victim: VictimRef::Group(g),
+                        code: r.text(11),
+                        // Empty when the group is in a compartment the reader cannot see.
+                        name: Some(r.text(12)).filter(|s| !s.is_empty()),
+                    }),
+                    (None, None) => None,
+                };
+                let place = match (victim, by_id.get(&r.int(1))) {
+                    (Some(victim), Some(&i)) => out.get_mut(i).map(|inc| {
+                        inc.violations.push(Violation {
+                            id: vid,
+                            incident_id: r.int(1),
+                            violation_type: r.text(2),
+                            victim,
+                            date: PartialDate::from_parts(&r.text(5), &r.text(6))
+                                .unwrap_or_else(epoch),
+                            outcome: r.text(7),
+                            reprisal_un: r.bool(8),
+                            perpetrators: Vec::new(),
+                        });
+                        (i, inc.violations.len() - 1)
+                    }),
+                    _ => None,
+                };
+                at = Some((vid, place));
+            }
+            let Some((_, Some((i, j)))) = at else {
                 continue;
             };
-            let Some(inc) = out.get_mut(i) else { continue };
-            violation_at.insert(r.int(0), (i, inc.violations.len()));
-            inc.violations.push(Violation {
-                id: r.int(0),
-                incident_id: r.int(1),
-                violation_type: r.text(2),
-                victim,
-                date: PartialDate::from_parts(&r.text(5), &r.text(6)).unwrap_or_else(epoch),
-                outcome: r.text(7),
-                reprisal_un: r.bool(8),
-                perpetrators: Vec::new(),
+            let Some(perpetrator_type) = r.opt_text(13) else {
+                continue;
+            };
+            let Some(v) = out.get_mut(i).and_then(|inc| inc.violations.get_mut(j)) else {
+                continue;
+            };
+            let name = Some(self.unseal(LEGAL_NAME, r.text(16))?).filter(|s| !s.is_empty());
+            v.perpetrators.push(Perpetrator {
+                perpetrator_type,
+                person: r.opt_int(14).map(|id| PartyRef {
+                    victim: VictimRef::Person(id),
+                    code: r.text(15),
+                    name,
+                }),
+                group: r.opt_int(17).map(|id| PartyRef {
+                    victim: VictimRef::Group(id),
+                    code: r.text(18),
+                    name: Some(r.text(19)).filter(|s| !s.is_empty()),
+                }),
             });
-        }
-        if !violation_at.is_empty() {
-            let vids = violation_at
-                .keys()
-                .map(|i| i.to_string())
-                .collect::<Vec<_>>()
-                .join(",");
-            for r in self
-                .db
-                .query(
-                    &format!(
-                        "SELECT pe.violation_id, pe.perpetrator_type, pe.person_id, p.code, p.legal_name, pe.group_id, g.code, g.name
-                         FROM perpetrators pe LEFT JOIN persons p ON p.id = pe.person_id AND {} LEFT JOIN groups g ON g.id = pe.group_id AND {}
-                         WHERE pe.violation_id IN ({vids}) ORDER BY pe.violation_id, pe.position",
-                        self.visible("p.compartment_id"),
-                        self.visible("g.compartment_id")
-                    ),
-                    &[],
-                )
-                .await?
-            {
-                let Some(&(i, j)) = violation_at.get(&r.int(0)) else { continue };
-                let Some(v) = out.get_mut(i).and_then(|inc| inc.violations.get_mut(j)) else { continue };
-                let name = Some(self.unseal(LEGAL_NAME, r.text(4))?).filter(|s| !s.is_empty());
-                v.perpetrators.push(Perpetrator {
-                    perpetrator_type: r.text(1),
-                    person: r.opt_int(2).map(|id| PartyRef { victim: VictimRef::Person(id), code: r.text(3), name }),
-                    group: r.opt_int(5).map(|id| PartyRef { victim: VictimRef::Group(id), code: r.text(6), name: Some(r.text(7)).filter(|s| !s.is_empty()) }),
-                });
-            }
         }
         for r in self
             .db
-            .query(&format!("SELECT id, incident_id, source_type, reliability, origin, description FROM sources WHERE incident_id IN ({ids}) ORDER BY incident_id, position"), &[])
+            .query(&format!("SELECT id, incident_id, source_type, reliability, origin, description FROM sources WHERE incident_id IN ({ids}) ORDER BY incident_id, position"), &id_args)
             .await?
         {
             if let Some(inc) = by_id.get(&r.int(1)).and_then(|&i| out.get_mut(i)) {
@@ -1690,15 +1724,17 @@ impl Store {
             })
             .collect();
         if !items.is_empty() {
-            let ids = items
-                .iter()
-                .map(|i| i.id.to_string())
+            // Bound, not written into the text: a full page's statement is the same
+            // text for every page, so it stays prepared.
+            let ids: Vec<Val> = items.iter().map(|i| i.id.into()).collect();
+            let marks = (1..=ids.len())
+                .map(|k| format!("${k}"))
                 .collect::<Vec<_>>()
                 .join(",");
             let mut types: BTreeMap<Id, (Vec<String>, Vec<VictimKey>)> = BTreeMap::new();
             for r in self
                 .db
-                .query(&format!("SELECT incident_id, violation_type, victim_person_id, victim_group_id FROM violations WHERE incident_id IN ({ids}) ORDER BY position"), &[])
+                .query(&format!("SELECT incident_id, violation_type, victim_person_id, victim_group_id FROM violations WHERE incident_id IN ({marks}) ORDER BY position"), &ids)
                 .await?
             {
                 let e = types.entry(r.int(0)).or_default();

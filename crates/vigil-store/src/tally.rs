@@ -139,9 +139,17 @@ pub async fn rebuild_tallies(tx: &mut dyn Tx, dialect: Dialect) -> Result<()> {
     Ok(())
 }
 
-/// Drop the tally triggers in the caller's transaction and return their definitions
-/// for [`restore_tally_triggers`]. Until they are restored (and the tallies rebuilt),
-/// writes in this transaction leave the tallies behind.
+/// Set the tally triggers aside in the caller's transaction and return what puts them
+/// back, for [`restore_tally_triggers`]. Until they are restored (and the tallies
+/// rebuilt), writes in this transaction leave the tallies behind.
+///
+/// SQLite drops them (and returns their `CREATE TRIGGER`); the load holds the one
+/// write lock anyway. PostgreSQL disables them (`ALTER TABLE … DISABLE TRIGGER`, and
+/// returns the `ENABLE`): that takes a `SHARE ROW EXCLUSIVE` lock, so other sessions
+/// go on reading the tables during the load, where `DROP TRIGGER`'s `ACCESS
+/// EXCLUSIVE` would stop every reader until the commit. Other writers to those tables
+/// wait for the commit; with the triggers on they would queue on the tally rows
+/// instead.
 pub async fn drop_tally_triggers(tx: &mut dyn Tx, dialect: Dialect) -> Result<Vec<String>> {
     let mut saved = Vec::new();
     for name in TALLY_TRIGGERS {
@@ -161,16 +169,18 @@ pub async fn drop_tally_triggers(tx: &mut dyn Tx, dialect: Dialect) -> Result<Ve
             Dialect::Postgres => {
                 let rows = tx
                     .query(
-                        "SELECT c.relname::text, pg_get_triggerdef(t.oid) FROM pg_trigger t
+                        "SELECT c.relname::text FROM pg_trigger t
                          JOIN pg_class c ON c.oid = t.tgrelid
-                         WHERE t.tgname = $1 AND NOT t.tgisinternal AND pg_table_is_visible(c.oid)",
+                         WHERE t.tgname = $1 AND NOT t.tgisinternal AND t.tgenabled <> 'D'
+                           AND pg_table_is_visible(c.oid)",
                         &[(*name).into()],
                     )
                     .await?;
                 for r in rows {
-                    saved.push(r.text(1));
-                    tx.execute(&format!("DROP TRIGGER {name} ON {}", r.text(0)), &[])
+                    let table = r.text(0);
+                    tx.execute(&format!("ALTER TABLE {table} DISABLE TRIGGER {name}"), &[])
                         .await?;
+                    saved.push(format!("ALTER TABLE {table} ENABLE TRIGGER {name}"));
                 }
             }
         }
@@ -178,7 +188,7 @@ pub async fn drop_tally_triggers(tx: &mut dyn Tx, dialect: Dialect) -> Result<Ve
     Ok(saved)
 }
 
-/// Create again the triggers [`drop_tally_triggers`] returned, in the caller's
+/// Put back the triggers [`drop_tally_triggers`] set aside, in the caller's
 /// transaction. Call [`rebuild_tallies`] too, for what was written without them.
 pub async fn restore_tally_triggers(tx: &mut dyn Tx, saved: &[String]) -> Result<()> {
     for sql in saved {

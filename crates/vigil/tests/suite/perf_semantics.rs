@@ -11,14 +11,17 @@
     clippy::indexing_slicing
 )]
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use vigil::import::{self, ImportOptions};
 use vigil_domain::search::{IncidentFilter, PAGE_SIZE, TOTAL_CAP};
 use vigil_domain::vocab::{Term, TermAttrs, VocabKind};
 use vigil_domain::Role;
+use vigil_store::backend::{BResult, Tx};
 use vigil_store::read_cache::READ_CACHE_TTL;
 use vigil_store::session_cache::SESSION_CACHE_TTL;
+use vigil_store::{Access, Backend, Dialect, Row, Val};
 
 use crate::support::{backend_tests, TestDb};
 
@@ -30,6 +33,7 @@ backend_tests!(
     cached_counts_and_vocabularies_follow_changes_here_at_once_and_elsewhere_within_the_bound,
     concurrent_audited_reads_each_get_their_own_entry_in_an_intact_chain,
     full_text_statements_are_planned_for_their_words_others_stay_prepared,
+    a_record_page_reads_in_four_statements_of_one_text_whichever_record,
 );
 
 async fn revocations_on_this_instance_end_a_cached_session_at_once(db: TestDb) {
@@ -426,4 +430,131 @@ async fn full_text_statements_are_planned_for_their_words_others_stay_prepared(d
     assert!(kept.iter().any(|s| s == list), "{kept:?}");
     assert!(!kept.iter().any(|s| s.contains("@@")), "{kept:?}");
     tx.commit().await.unwrap();
+}
+
+/// The engine, with every statement read outside a transaction written down.
+#[derive(Debug)]
+struct Counting {
+    inner: Arc<dyn Backend>,
+    seen: Mutex<Vec<String>>,
+}
+
+impl Counting {
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.seen.lock().unwrap())
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for Counting {
+    fn dialect(&self) -> Dialect {
+        self.inner.dialect()
+    }
+    async fn query(&self, sql: &str, args: &[Val]) -> BResult<Vec<Row>> {
+        self.seen.lock().unwrap().push(sql.to_owned());
+        self.inner.query(sql, args).await
+    }
+    async fn begin(&self) -> BResult<Box<dyn Tx>> {
+        self.inner.begin().await
+    }
+    async fn migrate(&self) -> BResult<()> {
+        self.inner.migrate().await
+    }
+    async fn close(&self) {
+        self.inner.close().await
+    }
+}
+
+/// A page view is bounded by its round trips to the database (docs/performance.md,
+/// "Page views"): a record's page (the incident with its violations, perpetrators and
+/// sources, then its files) reads in four statements, and their text does not depend
+/// on which record it is, so they stay prepared. What the page shows is the same as
+/// before the statements were merged: every violation, perpetrator and source, in
+/// order, and a hidden or missing incident is still not found.
+async fn a_record_page_reads_in_four_statements_of_one_text_whichever_record(db: TestDb) {
+    use crate::support::{create_group, create_person, killing_in_cauca, simple_incident};
+    use vigil_domain::model::PerpetratorInput;
+
+    let documenter = db.access(Role::Documenter).await;
+    let person = create_person(&documenter, "José Ramírez Tombé").await;
+    let group = create_group(&documenter, "Guardia Indígena Toribío").await;
+    let company = create_group(&documenter, "Seguridad Privada S.A.S.").await;
+    let mut full = killing_in_cauca(person.id, group.id);
+    full.violations[1].perpetrators.push(PerpetratorInput {
+        perpetrator_type: "private_security".into(),
+        person_id: None,
+        group_id: Some(company.id),
+    });
+    let a = documenter.create_incident(&full).await.unwrap();
+    let b = documenter
+        .create_incident(&simple_incident("A threat", "2024-05-02", person.id))
+        .await
+        .unwrap();
+
+    let counting = Arc::new(Counting {
+        inner: db.store.backend().clone(),
+        seen: Mutex::default(),
+    });
+    for role in [Role::Viewer, Role::Documenter] {
+        let plain = db.access(role).await;
+        let counted = Access::new(db.store.over(counting.clone()), plain.actor().clone());
+        let mut texts = Vec::new();
+        for id in [a, b] {
+            counting.take();
+            let i = counted.incident(id).await.unwrap();
+            counted.evidence_for_incident(id).await.unwrap();
+            let seen = counting.take();
+            assert_eq!(seen.len(), 4, "{role:?}, incident {id}: {seen:#?}");
+            texts.push(seen);
+            assert_eq!(i, plain.incident(id).await.unwrap());
+        }
+        assert_eq!(texts[0], texts[1], "the same statements for every record");
+        let i = counted.incident(a).await.unwrap();
+        let perpetrators: Vec<Vec<&str>> = i
+            .violations
+            .iter()
+            .map(|v| {
+                v.perpetrators
+                    .iter()
+                    .map(|p| p.perpetrator_type.as_str())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            perpetrators,
+            [
+                vec!["hired_killers"],
+                vec!["paramilitary", "private_security"]
+            ]
+        );
+        assert_eq!(
+            i.violations[1].perpetrators[1]
+                .group
+                .as_ref()
+                .map(|g| g.victim),
+            Some(vigil_domain::model::VictimRef::Group(company.id))
+        );
+        assert_eq!(i.sources.len(), 2);
+        assert_eq!(i.sources[0].source_type, "relative");
+        let b = counted.incident(b).await.unwrap();
+        assert_eq!(b.violations.len(), 1);
+        assert!(b.violations[0].perpetrators.is_empty());
+        assert!(b.sources.is_empty());
+    }
+    // Missing, or in a compartment the reader is not a member of: not found, both
+    // for the record and for its files.
+    let viewer = db.access(Role::Viewer).await;
+    let admin = db.access(Role::Admin).await;
+    let hidden = admin.create_compartment("Hidden").await.unwrap();
+    admin.join_compartment(hidden).await.unwrap();
+    let inside = admin.clone().in_compartment(hidden);
+    let victim = create_person(&inside, "Kept Apart").await;
+    let c = inside
+        .create_incident(&simple_incident("Kept apart", "2024-06-01", victim.id))
+        .await
+        .unwrap();
+    for id in [c, 999_999] {
+        assert!(viewer.incident(id).await.is_err(), "{id}");
+        assert!(viewer.evidence_for_incident(id).await.is_err(), "{id}");
+    }
 }

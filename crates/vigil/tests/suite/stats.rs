@@ -854,7 +854,7 @@ async fn raw(db: &TestDb, sql: &str, args: &[vigil_store::Val]) {
 }
 
 /// Every non-empty cell of every tally, sorted, as text.
-async fn tally_cells(db: &TestDb) -> Vec<String> {
+pub(crate) async fn tally_cells(db: &TestDb) -> Vec<String> {
     let mut out = Vec::new();
     for t in vigil_store::tally::TALLY_TABLES {
         for r in db
