@@ -6,7 +6,7 @@
 //! [`crate::Access`], which does.
 
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use vigil_domain::model::GroupInput;
 use vigil_domain::model::*;
@@ -1698,61 +1698,71 @@ impl Store {
         args.truncate(n);
         args.push(i64::from(PAGE_SIZE).into());
         args.push(offset.into());
+        // Each row of the page comes with its violations as `type:person:group`
+        // words in the order recorded, for the page's rows only (the outer query):
+        // one statement for the page, where a second one returned a row per
+        // violation, each a message from the database's thread.
+        let violations = match self.dialect() {
+            Dialect::Sqlite => {
+                "group_concat(v.violation_type || ':' || coalesce(v.victim_person_id, '') || ':' || coalesce(v.victim_group_id, ''), ' ' ORDER BY v.position)"
+            }
+            Dialect::Postgres => {
+                "string_agg(v.violation_type || ':' || coalesce(v.victim_person_id::text, '') || ':' || coalesce(v.victim_group_id::text, ''), ' ' ORDER BY v.position)"
+            }
+        };
+        let page_order = if search {
+            "p.id DESC"
+        } else {
+            "p.start_date DESC, p.id DESC"
+        };
         let rows = self
             .db
             .query(
                 &format!(
-                    "SELECT i.id, i.title, i.start_date, i.start_precision, i.country, i.region, i.status FROM {from}
-                     WHERE {wh} ORDER BY {order} LIMIT ${} OFFSET ${}",
+                    "SELECT p.id, p.title, p.start_date, p.start_precision, p.country, p.region, p.status,
+                            (SELECT {violations} FROM violations v WHERE v.incident_id = p.id)
+                     FROM (SELECT i.id, i.title, i.start_date, i.start_precision, i.country, i.region, i.status FROM {from}
+                           WHERE {wh} ORDER BY {order} LIMIT ${} OFFSET ${}) AS p
+                     ORDER BY {page_order}",
                     n + 1,
                     n + 2
                 ),
                 &args,
             )
             .await?;
-        let mut items: Vec<IncidentSummary> = rows
+        let items: Vec<IncidentSummary> = rows
             .iter()
-            .map(|r| IncidentSummary {
-                id: r.int(0),
-                title: r.text(1),
-                start: PartialDate::from_parts(&r.text(2), &r.text(3)).unwrap_or_else(epoch),
-                country: r.text(4),
-                region: r.text(5),
-                status: r.text(6).parse().unwrap_or(IncidentStatus::Reported),
-                violation_types: Vec::new(),
-                victim_count: 0,
+            .map(|r| {
+                // Each type once, in order; each victim (person or group) once.
+                let mut violation_types: Vec<String> = Vec::new();
+                let mut victims: Vec<(&str, &str)> = Vec::new();
+                let words = r.text(7);
+                for w in words.split_whitespace() {
+                    let mut parts = w.rsplitn(3, ':');
+                    let (group, person, t) = (
+                        parts.next().unwrap_or_default(),
+                        parts.next().unwrap_or_default(),
+                        parts.next().unwrap_or_default(),
+                    );
+                    if !violation_types.iter().any(|seen| seen == t) {
+                        violation_types.push(t.to_owned());
+                    }
+                    if !victims.contains(&(person, group)) {
+                        victims.push((person, group));
+                    }
+                }
+                IncidentSummary {
+                    id: r.int(0),
+                    title: r.text(1),
+                    start: PartialDate::from_parts(&r.text(2), &r.text(3)).unwrap_or_else(epoch),
+                    country: r.text(4),
+                    region: r.text(5),
+                    status: r.text(6).parse().unwrap_or(IncidentStatus::Reported),
+                    violation_types,
+                    victim_count: victims.len() as i64,
+                }
             })
             .collect();
-        if !items.is_empty() {
-            // Bound, not written into the text: a full page's statement is the same
-            // text for every page, so it stays prepared.
-            let ids: Vec<Val> = items.iter().map(|i| i.id.into()).collect();
-            let marks = (1..=ids.len())
-                .map(|k| format!("${k}"))
-                .collect::<Vec<_>>()
-                .join(",");
-            let mut types: BTreeMap<Id, (Vec<String>, Vec<VictimKey>)> = BTreeMap::new();
-            for r in self
-                .db
-                .query(&format!("SELECT incident_id, violation_type, victim_person_id, victim_group_id FROM violations WHERE incident_id IN ({marks}) ORDER BY position"), &ids)
-                .await?
-            {
-                let e = types.entry(r.int(0)).or_default();
-                if !e.0.contains(&r.text(1)) {
-                    e.0.push(r.text(1));
-                }
-                let victim = (r.opt_int(2), r.opt_int(3));
-                if !e.1.contains(&victim) {
-                    e.1.push(victim);
-                }
-            }
-            for it in &mut items {
-                if let Some((t, v)) = types.remove(&it.id) {
-                    it.violation_types = t;
-                    it.victim_count = v.len() as i64;
-                }
-            }
-        }
         Ok(Page {
             items,
             total,
@@ -1922,9 +1932,6 @@ fn versioned(
 fn term_entry(a: AuditEntry, kind: VocabKind, code: &str) -> AuditEntry {
     a.with("kind", kind.code()).with("code", code)
 }
-
-/// A victim as (person id, group id), to count distinct victims.
-type VictimKey = (Option<i64>, Option<i64>);
 
 /// What an import did with one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -34,6 +34,7 @@ backend_tests!(
     concurrent_audited_reads_each_get_their_own_entry_in_an_intact_chain,
     full_text_statements_are_planned_for_their_words_others_stay_prepared,
     a_record_page_reads_in_four_statements_of_one_text_whichever_record,
+    a_list_page_reads_in_two_statements_with_each_rows_types_and_victims,
 );
 
 async fn revocations_on_this_instance_end_a_cached_session_at_once(db: TestDb) {
@@ -556,5 +557,71 @@ async fn a_record_page_reads_in_four_statements_of_one_text_whichever_record(db:
     for id in [c, 999_999] {
         assert!(viewer.incident(id).await.is_err(), "{id}");
         assert!(viewer.evidence_for_incident(id).await.is_err(), "{id}");
+    }
+}
+
+/// A list or search page reads in two statements: the capped count, and the page with
+/// each row's violation types (in the order recorded, each once) and its number of
+/// distinct victims, counted for the page's rows only.
+async fn a_list_page_reads_in_two_statements_with_each_rows_types_and_victims(db: TestDb) {
+    use crate::support::{create_group, create_person, killing_in_cauca, simple_incident};
+
+    let documenter = db.access(Role::Documenter).await;
+    let person = create_person(&documenter, "José Ramírez Tombé").await;
+    let group = create_group(&documenter, "Guardia Indígena Toribío").await;
+    let mut full = killing_in_cauca(person.id, group.id);
+    // A third violation repeating a type and a victim: each counted once.
+    let mut again = full.violations[0].clone();
+    again.outcome = String::new();
+    full.violations.push(again);
+    let a = documenter.create_incident(&full).await.unwrap();
+    let b = documenter
+        .create_incident(&simple_incident("A threat", "2024-05-02", person.id))
+        .await
+        .unwrap();
+    let bare_person = create_person(&documenter, "Nobody Named").await;
+    let c = documenter
+        .create_incident(&simple_incident("Older", "2023-01-02", bare_person.id))
+        .await
+        .unwrap();
+
+    let counting = Arc::new(Counting {
+        inner: db.store.backend().clone(),
+        seen: Mutex::default(),
+    });
+    let viewer = db.access(Role::Viewer).await;
+    let counted = Access::new(db.store.over(counting.clone()), viewer.actor().clone());
+    for f in [
+        IncidentFilter::default(),
+        IncidentFilter {
+            q: "Toribío".into(),
+            ..IncidentFilter::default()
+        },
+    ] {
+        counting.take();
+        let page = counted.incidents(&f).await.unwrap();
+        let seen = counting.take();
+        // A search also writes its audit entry, in a transaction (not counted here).
+        assert_eq!(seen.len(), 2, "{f:?}: {seen:#?}");
+        let rows: Vec<(i64, Vec<&str>, i64)> = page
+            .items
+            .iter()
+            .map(|i| {
+                (
+                    i.id,
+                    i.violation_types.iter().map(String::as_str).collect(),
+                    i.victim_count,
+                )
+            })
+            .collect();
+        let mut expected = vec![
+            (b, vec!["threat"], 1),
+            (a, vec!["killing", "death_threat"], 2),
+            (c, vec!["threat"], 1),
+        ];
+        if !f.q.is_empty() {
+            expected.retain(|r| r.0 == a);
+        }
+        assert_eq!(rows, expected, "{f:?}");
     }
 }
