@@ -936,6 +936,15 @@ async fn search_counts_only_what_the_reader_may_see_whether_or_not_every_compart
         ))
         .await
         .unwrap();
+    // The plain list counts what it shows, whether or not the reader is a full member
+    // of every compartment that holds incidents (then the count skips the check).
+    let listed = |(ids, total): (Vec<Id>, i64), with_b: bool| {
+        assert_eq!(ids.len() as i64, total, "{ids:?}");
+        assert_eq!(ids.contains(&b.incident), with_b, "{ids:?}");
+        ids
+    };
+    let all = IncidentFilter::default();
+    assert!(listed(incident_ids(&a, &all).await, false).contains(&my_incident));
     // Team B's compartment holds an incident the reader may not see: checked per match.
     assert_eq!(
         incident_ids(&a, &q(B_TITLE_WORD)).await,
@@ -960,9 +969,11 @@ async fn search_counts_only_what_the_reader_may_see_whether_or_not_every_compart
         incident_ids(&a, &q(B_TITLE_WORD)).await,
         (vec![my_incident, b.incident], 2)
     );
+    assert!(listed(incident_ids(&a, &all).await, true).contains(&my_incident));
     // Team B's documenter, outside the default compartment, still counts only theirs.
     assert_eq!(
         incident_ids(&b.documenter, &q(B_TITLE_WORD)).await,
         (vec![b.incident], 1)
     );
+    assert!(!listed(incident_ids(&b.documenter, &all).await, true).contains(&my_incident));
 }
