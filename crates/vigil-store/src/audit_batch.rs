@@ -91,8 +91,8 @@ impl Store {
             }
             return;
         }
+        let (entries, replies): (Vec<AuditEntry>, Vec<_>) = work.into_iter().unzip();
         let together = async {
-            let entries: Vec<AuditEntry> = work.iter().map(|(e, _)| e.clone()).collect();
             let mut tx = self.db.begin().await?;
             let seqs = self.audit_many_in(&mut tx, &entries).await?;
             tx.commit().await?;
@@ -100,13 +100,13 @@ impl Store {
         };
         match together.await {
             Ok(seqs) => {
-                for ((_, reply), seq) in work.into_iter().zip(seqs) {
+                for (reply, seq) in replies.into_iter().zip(seqs) {
                     let _ = reply.send(Ok(seq));
                 }
             }
             Err(_) => {
-                for (entry, reply) in work {
-                    let _ = reply.send(self.append_alone(&entry).await);
+                for (entry, reply) in entries.iter().zip(replies) {
+                    let _ = reply.send(self.append_alone(entry).await);
                 }
             }
         }

@@ -441,6 +441,19 @@ struct Counting {
 }
 
 impl Counting {
+    /// The test database's engine, wrapped.
+    fn wrap(db: &TestDb) -> Arc<Counting> {
+        Arc::new(Counting {
+            inner: db.store.backend().clone(),
+            seen: Mutex::default(),
+        })
+    }
+
+    /// `actor`'s access through the wrapped engine.
+    fn access(self: &Arc<Self>, db: &TestDb, actor: &vigil_store::Actor) -> Access {
+        Access::new(db.store.over(self.clone()), actor.clone())
+    }
+
     fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.seen.lock().unwrap())
     }
@@ -492,13 +505,10 @@ async fn a_record_page_reads_in_four_statements_of_one_text_whichever_record(db:
         .await
         .unwrap();
 
-    let counting = Arc::new(Counting {
-        inner: db.store.backend().clone(),
-        seen: Mutex::default(),
-    });
+    let counting = Counting::wrap(&db);
     for role in [Role::Viewer, Role::Documenter] {
         let plain = db.access(role).await;
-        let counted = Access::new(db.store.over(counting.clone()), plain.actor().clone());
+        let counted = counting.access(&db, plain.actor());
         let mut texts = Vec::new();
         for id in [a, b] {
             counting.take();
@@ -585,12 +595,9 @@ async fn a_list_page_reads_in_two_statements_with_each_rows_types_and_victims(db
         .await
         .unwrap();
 
-    let counting = Arc::new(Counting {
-        inner: db.store.backend().clone(),
-        seen: Mutex::default(),
-    });
+    let counting = Counting::wrap(&db);
     let viewer = db.access(Role::Viewer).await;
-    let counted = Access::new(db.store.over(counting.clone()), viewer.actor().clone());
+    let counted = counting.access(&db, viewer.actor());
     for f in [
         IncidentFilter::default(),
         IncidentFilter {
