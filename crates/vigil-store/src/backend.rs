@@ -273,6 +273,7 @@ migrations!(
     "0019_list_covering",
     "0020_violation_victim_tallies",
     "0021_coarser_tallies",
+    "0022_violations_covering",
 );
 
 /// Split a migration script into statements. Statements end with `;` at the end of a

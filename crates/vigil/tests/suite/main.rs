@@ -12,6 +12,7 @@ mod cli;
 mod compartments;
 mod conformance;
 mod crash;
+mod engine;
 mod evidence;
 mod fuzz_regressions;
 mod import;
