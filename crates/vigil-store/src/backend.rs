@@ -174,9 +174,9 @@ pub type BResult<T> = Result<T, BackendError>;
 pub trait Tx: Send {
     async fn query(&mut self, sql: &str, args: &[Val]) -> BResult<Vec<Row>>;
     async fn execute(&mut self, sql: &str, args: &[Val]) -> BResult<u64>;
-    /// [`Tx::execute`] with arguments it may keep: SQLite binds the strings as they
-    /// are instead of copying each one for its worker thread (the bulk import's
-    /// multi-row inserts, megabytes of text per statement).
+    /// [`Tx::execute`] with arguments it may keep: SQLite moves them to the thread
+    /// that runs the statement as they are instead of copying each string first (the
+    /// bulk import's multi-row inserts, megabytes of text per statement).
     async fn execute_owned(&mut self, sql: &str, args: Vec<Val>) -> BResult<u64> {
         self.execute(sql, &args).await
     }

@@ -1210,7 +1210,7 @@ impl BulkImport {
     /// in `to_tsvector`. A refusal is reported by the next flush, naming `origin`.
     ///
     /// Statements come in a few fixed sizes ([`batch_sizes`]) so that the engines'
-    /// prepared-statement caches (sqlx keeps them by SQL text) hold them all: a
+    /// prepared-statement caches (per connection, by SQL text) hold them all: a
     /// statement of an odd size each chunk would be parsed and planned again every
     /// time, and a 30,000-parameter statement costs much to parse. Their SQL text is
     /// built once per import.
