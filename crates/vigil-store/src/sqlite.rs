@@ -82,8 +82,9 @@ impl Pool {
         Ok(conn)
     }
 
-    /// A connection back from its user: kept for the next one unless the pool is
-    /// closed or the connection is still inside a transaction it could not end.
+    /// A connection back from its user, kept for the next one. A transaction left
+    /// open (a [`Tx`] dropped without commit) is rolled back first; a connection that
+    /// cannot roll back, or comes back to a closed pool, is closed instead.
     fn give_back(&self, conn: Connection) {
         if self.closed.load(Ordering::Acquire) {
             return;
@@ -275,22 +276,10 @@ fn run(conn: &Connection, sql: &str, args: &[Val], rows: bool) -> BResult<(Vec<R
     Ok((out, conn.changes()))
 }
 
+/// A write transaction on its leased connection. Dropped without commit, the lease
+/// goes back and [`Pool::give_back`] rolls the transaction back first.
 struct SqliteTx {
     lease: Lease,
-    done: bool,
-}
-
-impl Drop for SqliteTx {
-    fn drop(&mut self) {
-        // Not committed: undo it before the connection goes back (`Lease::drop`).
-        if !self.done {
-            if let Some(conn) = self.lease.conn.take() {
-                if conn.execute_batch("ROLLBACK").is_ok() {
-                    self.lease.pool.give_back(conn);
-                }
-            }
-        }
-    }
 }
 
 #[async_trait]
@@ -324,9 +313,7 @@ impl Tx for SqliteTx {
     async fn commit(mut self: Box<Self>) -> BResult<()> {
         self.lease
             .run(|c| c.execute_batch("COMMIT").map_err(db_error))
-            .await?;
-        self.done = true;
-        Ok(())
+            .await
     }
 }
 
@@ -347,7 +334,7 @@ impl Backend for SqliteBackend {
         lease
             .run(|c| c.execute_batch("BEGIN IMMEDIATE").map_err(db_error))
             .await?;
-        Ok(Box::new(SqliteTx { lease, done: false }))
+        Ok(Box::new(SqliteTx { lease }))
     }
 
     async fn migrate(&self) -> BResult<()> {
