@@ -131,7 +131,14 @@ const EXTRA_ALIASES: &[(&str, &str)] = &[
 pub fn normalise_name(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if let Some(plain) = fold_letter(c) {
+        if c.is_ascii() {
+            // Most text is ASCII (and imports fold every field): no table look-up.
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
+            } else if !out.ends_with(' ') && !out.is_empty() {
+                out.push(' ');
+            }
+        } else if let Some(plain) = fold_letter(c) {
             out.push_str(plain);
         } else if is_combining_mark(c) {
             // An accent typed as a separate mark (decomposed text): drop it.
@@ -141,18 +148,26 @@ pub fn normalise_name(s: &str) -> String {
             out.push(' ');
         }
     }
+    // `out` is now words separated by one space, perhaps with one space after them.
+    if out.ends_with(' ') {
+        out.pop();
+    }
     // Every "the" but the last word goes ("the gambia", "congo the democratic …"),
     // word by word so that "the the" cannot leave one behind and a second pass
-    // changes nothing.
-    let words: Vec<&str> = out.split_whitespace().collect();
-    let last = words.len().saturating_sub(1);
-    let kept: Vec<&str> = words
-        .iter()
-        .enumerate()
-        .filter(|&(i, w)| i == last || *w != "the")
-        .map(|(_, w)| *w)
-        .collect();
-    kept.join(" ")
+    // changes nothing. A "the" that is not the last word starts the text or stands
+    // between two spaces.
+    if out.starts_with("the ") || out.contains(" the ") {
+        let words: Vec<&str> = out.split(' ').collect();
+        let last = words.len().saturating_sub(1);
+        let kept: Vec<&str> = words
+            .iter()
+            .enumerate()
+            .filter(|&(i, w)| i == last || *w != "the")
+            .map(|(_, w)| *w)
+            .collect();
+        return kept.join(" ");
+    }
+    out
 }
 
 fn is_combining_mark(c: char) -> bool {
@@ -220,6 +235,11 @@ fn fold_letter(c: char) -> Option<&'static str> {
 pub struct Countries {
     list: Vec<Country>,
     by_key: HashMap<String, usize>,
+    /// Alpha-2 code → the country's place in `list`.
+    by_alpha2: HashMap<String, usize>,
+    /// Per country (by its place in `list`): each subdivision's folded name → the
+    /// first subdivision (in `Country::subdivisions`' order) with that folded name.
+    subdivisions: Vec<HashMap<String, usize>>,
 }
 
 impl Countries {
@@ -295,7 +315,27 @@ impl Countries {
                 by_key.insert((*alias).to_owned(), i);
             }
         }
-        Countries { list, by_key }
+        let by_alpha2 = list
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.alpha2.clone(), i))
+            .collect();
+        let subdivisions = list
+            .iter()
+            .map(|c| {
+                let mut folded = HashMap::new();
+                for (j, s) in c.subdivisions.iter().enumerate() {
+                    folded.entry(normalise_name(s)).or_insert(j);
+                }
+                folded
+            })
+            .collect();
+        Countries {
+            list,
+            by_key,
+            by_alpha2,
+            subdivisions,
+        }
     }
 
     /// All countries, sorted by English name.
@@ -324,7 +364,16 @@ impl Countries {
 
     /// The country with this alpha-2 code exactly (as stored).
     pub fn by_alpha2(&self, alpha2: &str) -> Option<&Country> {
-        self.list.iter().find(|c| c.alpha2 == alpha2)
+        self.by_alpha2.get(alpha2).and_then(|&i| self.list.get(i))
+    }
+
+    /// The known first-level subdivision of the country with this alpha-2 code that
+    /// `region` names, ignoring case, accents and punctuation (as [`normalise_name`]
+    /// folds them), in the subdivision's own spelling.
+    pub fn subdivision(&self, alpha2: &str, region: &str) -> Option<&str> {
+        let &i = self.by_alpha2.get(alpha2)?;
+        let &j = self.subdivisions.get(i)?.get(&normalise_name(region))?;
+        self.list.get(i)?.subdivisions.get(j).map(String::as_str)
     }
 }
 
@@ -358,6 +407,74 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(a2(input).as_deref(), Some(want), "{input}");
         }
+    }
+
+    /// The fold as first written, character by character and then word by word:
+    /// [`normalise_name`] takes shortcuts (ASCII without the table, the word pass
+    /// only when a "the" must go) and must give the same text.
+    fn fold_by_definition(s: &str) -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            if let Some(plain) = fold_letter(c) {
+                out.push_str(plain);
+            } else if is_combining_mark(c) {
+            } else if c.is_alphanumeric() {
+                out.extend(c.to_lowercase());
+            } else if !out.ends_with(' ') && !out.is_empty() {
+                out.push(' ');
+            }
+        }
+        let words: Vec<&str> = out.split_whitespace().collect();
+        let last = words.len().saturating_sub(1);
+        let kept: Vec<&str> = words
+            .iter()
+            .enumerate()
+            .filter(|&(i, w)| i == last || *w != "the")
+            .map(|(_, w)| *w)
+            .collect();
+        kept.join(" ")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fold_agrees_with_its_definition(
+            s in proptest::string::string_regex(
+                "([ ,.'-]|[Tt]he|[A-Za-z0-9]{1,6}|[ÀéŁøßÆİ東Київ]|\\u{301}|\\PC){0,12}",
+            )
+            .expect("a valid pattern")
+        ) {
+            proptest::prop_assert_eq!(normalise_name(&s), fold_by_definition(&s));
+        }
+    }
+
+    #[test]
+    fn regions_resolve_to_the_subdivisions_own_spelling() {
+        let c = Countries::get();
+        assert_eq!(c.subdivision("CO", "cauca"), Some("Cauca"));
+        // Every subdivision is found by its own name, in capitals, and stays itself.
+        for country in c.all() {
+            for s in &country.subdivisions {
+                let found = c.subdivision(&country.alpha2, &s.to_uppercase());
+                assert_eq!(
+                    found.map(normalise_name),
+                    Some(normalise_name(s)),
+                    "{} {s}",
+                    country.alpha2
+                );
+            }
+        }
+        assert_eq!(c.subdivision("CO", "narino,"), Some("Nariño"));
+        assert_eq!(c.subdivision("CO", "Atlantis"), None);
+        assert_eq!(c.subdivision("ZZ", "Cauca"), None);
+        assert_eq!(
+            crate::validate::canonical_region(Some("CO"), "CAUCA"),
+            "Cauca"
+        );
+        assert_eq!(
+            crate::validate::canonical_region(Some("CO"), "Atlantis"),
+            "Atlantis"
+        );
+        assert_eq!(crate::validate::canonical_region(None, "cauca"), "cauca");
     }
 
     #[test]

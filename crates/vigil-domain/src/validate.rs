@@ -385,15 +385,10 @@ impl IncidentInput {
 /// If the region names a known first-level subdivision (ignoring case and accents),
 /// store the subdivision's own spelling so that counts by region agree.
 pub fn canonical_region(country: Option<&str>, region: &str) -> String {
-    let Some(c) = country.and_then(|a2| Countries::get().by_alpha2(a2)) else {
-        return region.to_owned();
-    };
-    let want = crate::country::normalise_name(region);
-    c.subdivisions
-        .iter()
-        .find(|s| crate::country::normalise_name(s) == want)
-        .cloned()
-        .unwrap_or_else(|| region.to_owned())
+    country
+        .and_then(|a2| Countries::get().subdivision(a2, region))
+        .unwrap_or(region)
+        .to_owned()
 }
 
 /// A person that passed validation.

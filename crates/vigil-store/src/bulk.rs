@@ -89,9 +89,10 @@ const FTS_ROWS: usize = MAX_PARAMS / 3;
 /// one statement, not a dozen of the smaller sizes.
 const SLICE: usize = 512;
 
-/// Where a statement sent without waiting came from: the first row of the chunk it
-/// writes, and the part of the row (`""` or `".victim"`), to name it if the database
-/// refuses it (a unique external id taken meanwhile by another writer).
+/// Where a statement sent without waiting came from: the first row (counted from the
+/// import's first) of the chunk it writes, and the part of the row (`""` or
+/// `".victim"`), to name it if the database refuses it (a unique external id taken
+/// meanwhile by another writer).
 type Origin = Option<(usize, &'static str)>;
 
 /// What the import's writer task is asked to do, in order.
@@ -102,9 +103,12 @@ enum Cmd {
     Execute(String, Vec<Val>, oneshot::Sender<BResult<u64>>),
     Script(String, oneshot::Sender<BResult<()>>),
     /// Answer once everything sent before has run: the first failure, if any.
-    Flush(oneshot::Sender<Result<(), (BackendError, Origin)>>),
+    Flush(oneshot::Sender<Flushed>),
     Commit(oneshot::Sender<BResult<()>>),
 }
+
+/// The writer's answer to a [`Cmd::Flush`].
+type Flushed = Result<(), (BackendError, Origin)>;
 
 fn writer_gone() -> BackendError {
     BackendError::Db("the import's writer has stopped".into())
@@ -255,6 +259,25 @@ pub struct BulkImport {
     /// and persons (SQLite): sent [`FTS_ROWS`] at a time (see [`BulkImport::send_fts`]).
     fts_incidents: Vec<Val>,
     fts_persons: Vec<Val>,
+    /// The database held no incidents when the import began: an external id this
+    /// import has not created ([`BulkImport::created`]) names no incident, so a
+    /// chunk need not ask. (Another writer taking one meanwhile, on PostgreSQL, is
+    /// refused by the unique index and reported as taken.)
+    no_incidents: bool,
+    /// The same for persons: no persons when the import began, so an external id not
+    /// in [`BulkImport::persons`] names none.
+    no_persons: bool,
+    /// External ids of the incidents this import created (when `no_incidents`).
+    created: HashSet<String>,
+    /// SQLite: the next free id per table and the next code number per prefix, once
+    /// asked. BEGIN IMMEDIATE holds the write lock, so only this import takes them;
+    /// forgotten whenever a row goes through the per-row path, which takes its own.
+    next_ids: HashMap<&'static str, Id>,
+    next_codes: HashMap<&'static str, i64>,
+    /// The writer's answer for the chunk before, awaited by the next
+    /// [`BulkImport::write`] (or [`BulkImport::settle`]): a chunk's statements are
+    /// written while the next chunk is checked and built.
+    pending: Option<oneshot::Receiver<Flushed>>,
 }
 
 /// A person a chunk creates, with the id and code planned for it.
@@ -267,7 +290,8 @@ struct NewPerson<'a> {
 
 /// Put a row marker before a row's field errors (`rows[3]` or `rows[3].victim`, key
 /// `err-import-row`), as [`crate::Access::import_batch`] does, so the caller can name
-/// the line. `row` counts within the chunk given to [`BulkImport::write`].
+/// the line. `row` counts from the import's first row (over every chunk given to
+/// [`BulkImport::write`]).
 fn at_row(row: usize, part: &str, e: StoreError) -> StoreError {
     match e {
         StoreError::Invalid(mut fe) => {
@@ -314,6 +338,11 @@ impl BulkImport {
             .await?
             .first()
             .is_some_and(|r| r.int(0) == 1);
+        let no_persons = tx
+            .query("SELECT NOT EXISTS (SELECT 1 FROM persons)", &[])
+            .await?
+            .first()
+            .is_some_and(|r| r.int(0) == 1);
         if store.dialect() == Dialect::Sqlite {
             tx.execute(&format!("PRAGMA cache_size = {BULK_CACHE_KIB}"), &[])
                 .await?;
@@ -346,7 +375,9 @@ impl BulkImport {
             tally_triggers = Some(tally::drop_tally_triggers(tx.as_mut(), store.dialect()).await?);
         }
         // From here on the transaction belongs to the writer task (see `run_writer`).
-        let (sender, commands) = mpsc::channel(16);
+        // Room for a chunk's statements (a few dozen) and the next chunk's: the
+        // import builds one chunk while the writer writes the one before.
+        let (sender, commands) = mpsc::channel(128);
         tokio::spawn(run_writer(tx, commands));
         let now = store.now_text();
         let year = chrono::Datelike::year(&store.clock.now());
@@ -373,6 +404,12 @@ impl BulkImport {
             statements: HashMap::new(),
             fts_incidents: Vec::new(),
             fts_persons: Vec::new(),
+            no_incidents: empty,
+            no_persons,
+            created: HashSet::new(),
+            next_ids: HashMap::new(),
+            next_codes: HashMap::new(),
+            pending: None,
         })
     }
 
@@ -384,13 +421,40 @@ impl BulkImport {
     /// Write a chunk of rows. `new_terms` are vocabulary terms the rows may use that
     /// are not in Vigil yet (those already added by an earlier chunk are skipped);
     /// they join the transaction. On a row's error nothing of the import stays once
-    /// this value is dropped; the error names the row within this chunk.
+    /// this value is dropped; the error names the row, counted from the first row of
+    /// the first chunk: it may be a row of the chunk before, whose statements the
+    /// database was still writing ([`BulkImport::settle`] waits for the last one).
     ///
     /// Every question to the database comes first (existing incidents and persons,
-    /// codes, ids); then the rows are built and sent to the writer a slice at a time
-    /// without waiting, so building a slice overlaps writing the one before; the
-    /// chunk ends when everything sent has been written.
+    /// codes, ids; into a database without incidents, after the first chunk, there
+    /// are none); then the rows are built and sent to the writer a slice at a time
+    /// without waiting. The call returns once the chunk *before* is written, so the
+    /// writer writes this chunk while the caller reads and the import builds the next.
     pub async fn write(&mut self, new_terms: &[Term], rows: &[ImportRow]) -> Result<()> {
+        let done = self.write_chunk(new_terms, rows).await;
+        // A failed statement of the chunk before is the cause of any failure of this
+        // one (the writer refuses everything after it), and names its own row.
+        self.settle().await?;
+        self.pending = Some(done?);
+        self.rows += rows.len();
+        Ok(())
+    }
+
+    /// Wait until the chunks given so far are written: a statement the database
+    /// refused is reported here, naming the first row of its chunk.
+    pub async fn settle(&mut self) -> Result<()> {
+        match self.pending.take() {
+            Some(answer) => Self::flushed(answer).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn write_chunk(
+        &mut self,
+        new_terms: &[Term],
+        rows: &[ImportRow],
+    ) -> Result<oneshot::Receiver<Flushed>> {
+        let base = self.rows;
         self.add_terms(new_terms).await?;
         let rules = Rules {
             vocab: &self.vocab,
@@ -402,7 +466,7 @@ impl BulkImport {
             valid.push(
                 input
                     .validate(&rules)
-                    .map_err(|e| at_row(i, "", e.into()))?,
+                    .map_err(|e| at_row(base + i, "", e.into()))?,
             );
         }
         let existing = self.find_incidents(&valid).await?;
@@ -420,8 +484,12 @@ impl BulkImport {
                 self.store
                     .check_parties(&mut self.tx, inc)
                     .await
-                    .map_err(|e| at_row(*i, "", e))?;
+                    .map_err(|e| at_row(base + *i, "", e))?;
             }
+        }
+        if self.no_incidents {
+            self.created
+                .extend(create.iter().filter_map(|(_, inc)| inc.external_id.clone()));
         }
         let ids = self.alloc_ids("incidents", create.len()).await?;
         let n_violations: usize = create.iter().map(|(_, c)| c.violations.len()).sum();
@@ -461,7 +529,7 @@ impl BulkImport {
                 self.store
                     .write_person_lists(&mut self.tx, p.id, &p.person.0)
                     .await
-                    .map_err(|e| at_row(p.row, ".victim", e))?;
+                    .map_err(|e| at_row(base + p.row, ".victim", e))?;
             }
         }
         for id in reindex {
@@ -473,15 +541,23 @@ impl BulkImport {
                 .store
                 .replace_incident(&mut self.tx, self.user, id, None, inc)
                 .await
-                .map_err(|e| at_row(i, "", e))?;
+                .map_err(|e| at_row(base + i, "", e))?;
             match done {
                 Some(_) => self.counts.updated += 1,
                 None => self.counts.unchanged += 1,
             }
         }
-        self.flush().await?;
-        self.rows += rows.len();
-        Ok(())
+        if per_row {
+            // The per-row steps take ids and codes of their own.
+            self.next_ids.clear();
+            self.next_codes.clear();
+        }
+        let (send, answer) = oneshot::channel();
+        self.sender
+            .send(Cmd::Flush(send))
+            .await
+            .map_err(|_| writer_gone())?;
+        Ok(answer)
     }
 
     /// Add the audit entry (one for the whole import, with `detail`: the file's name
@@ -504,6 +580,7 @@ impl BulkImport {
         for (k, v) in detail {
             e = e.with(&k, v);
         }
+        self.settle().await?;
         self.send_fts(true).await?;
         self.flush().await?;
         for sql in std::mem::take(&mut self.deferred_indexes) {
@@ -533,6 +610,10 @@ impl BulkImport {
             .send(Cmd::Flush(send))
             .await
             .map_err(|_| writer_gone())?;
+        Self::flushed(answer).await
+    }
+
+    async fn flushed(answer: oneshot::Receiver<Flushed>) -> Result<()> {
         match answer.await.map_err(|_| writer_gone())? {
             Ok(()) => Ok(()),
             Err((BackendError::Unique, Some((row, part)))) => Err(taken(row, part, "")),
@@ -592,7 +673,9 @@ impl BulkImport {
         }
         let mut hidden: HashSet<String> = HashSet::new();
         let visible = self.store.visible("persons.compartment_id");
-        for part in wanted.chunks(LOOKUP) {
+        // Into a database that held no persons, the ones not met yet do not exist.
+        let ask = if self.no_persons { 0 } else { wanted.len() };
+        for part in wanted[..ask].chunks(LOOKUP) {
             let sql = format!(
                 "SELECT id, external_id, compartment_id, code, legal_name, CASE WHEN {visible} THEN 1 ELSE 0 END FROM persons WHERE external_id IN ({})",
                 placeholders(self.store.dialect(), 1, part.len())
@@ -626,7 +709,7 @@ impl BulkImport {
             for p in persons {
                 let ext = p.0.external_id.as_str();
                 if hidden.contains(ext) {
-                    return Err(taken(i, ".victim", ext));
+                    return Err(taken(self.rows + i, ".victim", ext));
                 }
                 if !ext.is_empty() && self.persons.contains_key(ext) {
                     row.push(Ok(ext));
@@ -676,7 +759,24 @@ impl BulkImport {
             }
         }
         let mut next: HashMap<&'static str, i64> = HashMap::new();
+        let sqlite = self.store.dialect() == Dialect::Sqlite;
         for (prefix, k) in &per_prefix {
+            if let Some(n) = self.next_codes.get(prefix).copied().filter(|_| sqlite) {
+                // Known (SQLite: only this import takes codes): count them without
+                // waiting for the answer.
+                self.sender
+                    .send(Cmd::Send(
+                        "UPDATE code_counters SET n = n + $1 WHERE prefix = $2 AND year = $3"
+                            .into(),
+                        vec![(*k).into(), (*prefix).into(), self.year.into()],
+                        None,
+                    ))
+                    .await
+                    .map_err(|_| writer_gone())?;
+                next.insert(prefix, n);
+                self.next_codes.insert(prefix, n + k);
+                continue;
+            }
             let rows = self
                 .tx
                 .query(
@@ -687,6 +787,9 @@ impl BulkImport {
                 .await?;
             let last = rows.first().map(|r| r.int(0)).unwrap_or(*k);
             next.insert(prefix, last - k + 1);
+            if sqlite {
+                self.next_codes.insert(prefix, last + 1);
+            }
         }
         let ids = self.alloc_ids("persons", create.len()).await?;
         let mut out = Vec::with_capacity(create.len());
@@ -801,7 +904,7 @@ impl BulkImport {
             &cols,
             &templates,
             person_rows,
-            Some((first_row, ".victim")),
+            Some((self.rows + first_row, ".victim")),
         )
         .await?;
         self.insert(
@@ -839,6 +942,10 @@ impl BulkImport {
             .filter_map(|inc| inc.external_id.as_deref())
             .filter(|ext| seen.insert(ext))
             .collect();
+        if self.no_incidents && !wanted.iter().any(|ext| self.created.contains(*ext)) {
+            // Into a database that held no incidents: only this import's exist.
+            return Ok(HashMap::new());
+        }
         let dialect = self.store.dialect();
         let visible = self.store.visible("i.compartment_id");
         let mut existing = HashMap::new();
@@ -872,7 +979,7 @@ impl BulkImport {
         for (i, inc) in valid.iter().enumerate() {
             if let Some(ext) = inc.external_id.as_deref() {
                 if !seen.insert(ext) {
-                    return Err(taken(i, "", ext));
+                    return Err(taken(self.rows + i, "", ext));
                 }
             }
         }
@@ -885,7 +992,7 @@ impl BulkImport {
             };
             match existing.get(ext) {
                 None => create.push((i, inc)),
-                Some((_, false, _)) => return Err(taken(i, "", ext)),
+                Some((_, false, _)) => return Err(taken(self.rows + i, "", ext)),
                 Some((id, true, last)) => {
                     let last: Option<Value> = match last {
                         Some(s) => {
@@ -1049,7 +1156,7 @@ impl BulkImport {
             &cols,
             &templates,
             incidents,
-            Some((first_row, "")),
+            Some((self.rows + first_row, "")),
         )
         .await?;
         self.insert(
@@ -1146,21 +1253,28 @@ impl BulkImport {
     }
 
     /// `k` fresh ids for `table`, in increasing order.
-    async fn alloc_ids(&mut self, table: &str, k: usize) -> Result<Vec<Id>> {
+    async fn alloc_ids(&mut self, table: &'static str, k: usize) -> Result<Vec<Id>> {
         if k == 0 {
             return Ok(Vec::new());
         }
         match self.store.dialect() {
-            // BEGIN IMMEDIATE holds the write lock: nobody else takes ids meanwhile.
+            // BEGIN IMMEDIATE holds the write lock: nobody else takes ids meanwhile,
+            // so the largest is asked once and counted on from there.
             Dialect::Sqlite => {
-                let max = self
-                    .tx
-                    .query(&format!("SELECT coalesce(max(id), 0) FROM {table}"), &[])
-                    .await?
-                    .first()
-                    .map(|r| r.int(0))
-                    .unwrap_or(0);
-                Ok((1..=k as i64).map(|n| max + n).collect())
+                let first = match self.next_ids.get(table) {
+                    Some(&n) => n,
+                    None => {
+                        self.tx
+                            .query(&format!("SELECT coalesce(max(id), 0) FROM {table}"), &[])
+                            .await?
+                            .first()
+                            .map(|r| r.int(0))
+                            .unwrap_or(0)
+                            + 1
+                    }
+                };
+                self.next_ids.insert(table, first + k as i64);
+                Ok((0..k as i64).map(|n| first + n).collect())
             }
             Dialect::Postgres => {
                 let rows = self

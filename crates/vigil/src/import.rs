@@ -249,26 +249,38 @@ async fn import(
             match access.import_batch(&terms, &batch).await {
                 Ok(c) => counts = Some(c),
                 Err(StoreError::Invalid(fe)) => {
-                    store_errors.extend(batch_errors(&mapping, &file_name, &metas, fe.0))
+                    store_errors.extend(batch_errors(&mapping, &file_name, |n| metas.get(n), fe.0))
                 }
                 Err(e) => failure = Some(e),
             }
         }
     } else if write {
         let mut bulk = Some(access.bulk_import().await?);
+        // The store names a refused row counted from the first row it was given, and
+        // it may be a row of the chunk before the one just given (its statements are
+        // written while the next chunk is built): the lines of both are kept.
+        let mut window = Window::default();
+        let mut on_error = |e: StoreError, window: &Window| match e {
+            StoreError::Invalid(fe) => {
+                store_errors.extend(batch_errors(&mapping, &file_name, |n| window.get(n), fe.0))
+            }
+            other => failure = Some(other),
+        };
         while let Some(c) = chunks.recv().await {
             let Some(b) = bulk.as_mut() else { continue };
+            window.push(c.metas);
             if let Err(e) = b.write(&c.new_terms, &c.rows).await {
                 // Dropping the import rolls it back; the reader goes on collecting
                 // every problem in the file.
                 bulk = None;
-                match e {
-                    StoreError::Invalid(fe) => {
-                        store_errors.extend(batch_errors(&mapping, &file_name, &c.metas, fe.0))
-                    }
-                    other => failure = Some(other),
-                }
+                on_error(e, &window);
                 chunks.close();
+            }
+        }
+        if let Some(b) = bulk.as_mut() {
+            if let Err(e) = b.settle().await {
+                bulk = None;
+                on_error(e, &window);
             }
         }
         let scanned = reading
@@ -320,10 +332,10 @@ async fn import(
 /// Place the errors of the store's batch on their line and column. The store names
 /// the failing row with a marker (`rows[N]` or `rows[N].victim`, `err-import-row`)
 /// before that row's field errors.
-fn batch_errors(
+fn batch_errors<'m>(
     mapping: &Mapping,
     file: &str,
-    metas: &[RowMeta],
+    metas: impl Fn(usize) -> Option<&'m RowMeta>,
     errors: Vec<FieldError>,
 ) -> Vec<RowError> {
     let mut row: Option<(&RowMeta, bool)> = None;
@@ -332,7 +344,7 @@ fn batch_errors(
         if e.key == "err-import-row" {
             let n = e.arg.as_deref().and_then(|a| a.parse::<usize>().ok());
             row = n
-                .and_then(|n| metas.get(n))
+                .and_then(&metas)
                 .map(|m| (m, e.field.ends_with(".victim")));
             continue;
         }
@@ -355,6 +367,33 @@ fn batch_errors(
         });
     }
     out
+}
+
+/// The lines of the rows given to the bulk import and not yet known to be written:
+/// the chunk just given and the one before it. Rows are counted from the import's
+/// first, as the store names them.
+#[derive(Default)]
+struct Window {
+    /// The number of the first row held.
+    first: usize,
+    /// The rows of the chunk before, then those of the chunk just given.
+    before: Vec<RowMeta>,
+    last: Vec<RowMeta>,
+}
+
+impl Window {
+    /// A chunk is given to the store.
+    fn push(&mut self, metas: Vec<RowMeta>) {
+        self.first += self.before.len();
+        self.before = std::mem::replace(&mut self.last, metas);
+    }
+
+    fn get(&self, row: usize) -> Option<&RowMeta> {
+        let k = row.checked_sub(self.first)?;
+        self.before
+            .get(k)
+            .or_else(|| self.last.get(k - self.before.len()))
+    }
 }
 
 /// Rows checked and ready for the store, a chunk at a time, with their lines.

@@ -704,7 +704,7 @@ mod bulk {
     use vigil_domain::search::{IncidentFilter, PersonFilter};
     use vigil_domain::Role;
     use vigil_store::audit::AuditFilter;
-    use vigil_store::{Access, Level};
+    use vigil_store::{Access, Level, StoreError};
 
     use crate::support::{self, backend_tests, TestDb};
 
@@ -1083,6 +1083,7 @@ mod bulk {
         a_bad_row_deep_in_a_large_file_leaves_nothing,
         a_row_the_store_refuses_late_rolls_back_every_chunk,
         rows_go_to_the_chosen_compartment,
+        a_refusal_reported_a_chunk_later_names_its_own_chunk,
     );
 
     #[tokio::test]
@@ -1145,5 +1146,84 @@ mod bulk {
                 .is_err(),
             "only into an empty store"
         );
+    }
+
+    /// The bulk import writes a chunk while the caller reads and the store builds
+    /// the next, so a statement the database refuses is reported by a later call.
+    /// It must still name a row of its own chunk, counted from the import's first
+    /// row, and leave nothing behind. The refusal (a unique violation, as when
+    /// another writer took an external id meanwhile) comes from a trigger the test
+    /// puts on the incidents.
+    async fn a_refusal_reported_a_chunk_later_names_its_own_chunk(db: TestDb) {
+        let engine = db.store.backend().clone();
+        let mut tx = engine.begin().await.unwrap();
+        tx.execute("CREATE TABLE refuse_probe (x INTEGER UNIQUE)", &[])
+            .await
+            .unwrap();
+        tx.execute("INSERT INTO refuse_probe (x) VALUES (1)", &[])
+            .await
+            .unwrap();
+        if db.postgres_url().is_some() {
+            tx.execute(
+                "CREATE FUNCTION refuse_e4() RETURNS trigger AS $$ BEGIN
+                 IF NEW.external_id = 'E-4' THEN INSERT INTO refuse_probe (x) VALUES (1); END IF;
+                 RETURN NEW; END $$ LANGUAGE plpgsql",
+                &[],
+            )
+            .await
+            .unwrap();
+            tx.execute(
+                "CREATE TRIGGER refuse_e4 BEFORE INSERT ON incidents FOR EACH ROW EXECUTE FUNCTION refuse_e4()",
+                &[],
+            )
+            .await
+            .unwrap();
+        } else {
+            tx.execute(
+                "CREATE TRIGGER refuse_e4 BEFORE INSERT ON incidents WHEN NEW.external_id = 'E-4'
+                 BEGIN INSERT INTO refuse_probe (x) VALUES (1); END",
+                &[],
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let admin = db.access(Role::Admin).await;
+        let person = support::valid_person(&admin, &support::defender("Rosa Chávez")).await;
+        let rows = |from: usize| -> Vec<_> {
+            (from..from + 3)
+                .map(|i| {
+                    let ext = format!("E-{i}");
+                    let mut inc = support::simple_incident(&ext, "2024-03-01", 0);
+                    inc.external_id = ext;
+                    (vec![person.clone()], inc)
+                })
+                .collect()
+        };
+        let mut bulk = admin.bulk_import().await.unwrap();
+        bulk.write(&[], &rows(0)).await.unwrap();
+        let refused = match bulk.write(&[], &rows(3)).await {
+            Err(e) => e,
+            Ok(()) => match bulk.write(&[], &rows(6)).await {
+                Err(e) => e,
+                Ok(()) => bulk.settle().await.unwrap_err(),
+            },
+        };
+        let StoreError::Invalid(fe) = refused else {
+            panic!("a row error, not {refused:?}")
+        };
+        assert_eq!(fe.0[0].key, "err-import-row", "{fe:?}");
+        assert_eq!(
+            fe.0[0].field, "rows[3]",
+            "the second chunk's first row: {fe:?}"
+        );
+        assert!(
+            fe.0.iter().any(|e| e.key == "err-external-id-taken"),
+            "{fe:?}"
+        );
+        drop(bulk);
+        assert_eq!(admin.counts().await.unwrap().0, 0, "nothing stays");
+        assert_eq!(db.counts().await.0, 0);
     }
 }
