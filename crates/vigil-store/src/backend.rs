@@ -274,6 +274,7 @@ migrations!(
     "0020_violation_victim_tallies",
     "0021_coarser_tallies",
     "0022_violations_covering",
+    "0023_contentless_search",
 );
 
 /// Split a migration script into statements. Statements end with `;` at the end of a

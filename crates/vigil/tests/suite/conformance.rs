@@ -2484,3 +2484,96 @@ async fn import_is_all_or_nothing_and_idempotent(db: TestDb) {
     assert_eq!((more.created, more.updated, more.unchanged), (2, 0, 3));
     assert_eq!(db.counts().await, (5, 2, 0));
 }
+
+/// Migration 0023 (SQLite) makes the full-text tables contentless: on a database
+/// that already has records, every record must still be found afterwards, and the
+/// tables must no longer hold a copy of the text. The tables are put back as they
+/// were before 0023 (holding their text, with a word only they know), the migration
+/// is forgotten, and the store opened again.
+#[tokio::test]
+async fn full_text_tables_become_contentless_keeping_every_record_found() {
+    let db = sqlite().await;
+    let admin = db.access(Role::Admin).await;
+    let seeded = seed(&admin).await;
+    let engine = db.store.backend().clone();
+    let mut tx = engine.begin().await.unwrap();
+    for (table, id) in [
+        ("incident_fts", seeded.incident),
+        ("person_fts", seeded.person.id),
+    ] {
+        tx.execute(&format!("DROP TABLE {table}"), &[])
+            .await
+            .unwrap();
+        tx.execute(
+            &format!("CREATE VIRTUAL TABLE {table} USING fts5(public_text, sensitive_text, tokenize = 'unicode61 remove_diacritics 2')"),
+            &[],
+        )
+        .await
+        .unwrap();
+        tx.execute(
+            &format!("INSERT INTO {table} (rowid, public_text, sensitive_text) VALUES ($1, 'zorblat cauca', 'quimbaya')"),
+            &[id.into()],
+        )
+        .await
+        .unwrap();
+    }
+    tx.execute(
+        "DELETE FROM schema_migrations WHERE name = '0023_contentless_search'",
+        &[],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let again = db.reopen().await;
+    let admin = Access::new(again.clone(), admin.actor().clone());
+    let found = admin
+        .incidents(&IncidentFilter {
+            q: "zorblat quimbaya".into(),
+            ..IncidentFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        found.items.iter().map(|i| i.id).collect::<Vec<_>>(),
+        [seeded.incident],
+        "the moved index finds the record"
+    );
+    let people = admin
+        .persons(&PersonFilter {
+            q: "zorblat".into(),
+            ..PersonFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(people.total, 1);
+    for table in ["incident_fts", "person_fts"] {
+        let text = again
+            .backend()
+            .query(
+                &format!("SELECT public_text, sensitive_text FROM {table}"),
+                &[],
+            )
+            .await
+            .unwrap();
+        assert!(!text.is_empty());
+        assert!(
+            text.iter()
+                .all(|r| r.opt_text(0).is_none() && r.opt_text(1).is_none()),
+            "{table} keeps no text"
+        );
+    }
+    // Changing the record replaces its search rows (a delete, then an insert).
+    let mut edit = killing_in_cauca(seeded.person.id, seeded.group.id);
+    edit.title = "Amenaza en Xochiltepec".into();
+    admin
+        .update_incident(seeded.incident, 1, &edit)
+        .await
+        .unwrap();
+    let q = |q: &str| IncidentFilter {
+        q: q.into(),
+        ..IncidentFilter::default()
+    };
+    assert_eq!(admin.incidents(&q("zorblat")).await.unwrap().total, 0);
+    assert_eq!(admin.incidents(&q("xochiltepec")).await.unwrap().total, 1);
+}

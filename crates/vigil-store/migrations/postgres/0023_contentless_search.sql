@@ -1,0 +1,2 @@
+-- SQLite only: its full-text tables stop keeping a copy of the text they index.
+-- PostgreSQL keeps its search vectors in the rows themselves: nothing to do.
