@@ -269,10 +269,14 @@ pub struct BulkImport {
     no_persons: bool,
     /// External ids of the incidents this import created (when `no_incidents`).
     created: HashSet<String>,
-    /// SQLite: the next free id per table and the next code number per prefix, once
-    /// asked. BEGIN IMMEDIATE holds the write lock, so only this import takes them;
-    /// forgotten whenever a row goes through the per-row path, which takes its own.
+    /// SQLite: the next free id per table, once asked. BEGIN IMMEDIATE holds the
+    /// write lock, so only this import takes ids; forgotten whenever a row goes
+    /// through the per-row path, which takes its own.
     next_ids: HashMap<&'static str, Id>,
+    /// The next code number per prefix, once asked: the first `INSERT … ON CONFLICT
+    /// DO UPDATE` on a prefix's counter row holds it for this transaction (SQLite's
+    /// write lock; PostgreSQL's row lock until the commit), so only this import
+    /// takes codes of that prefix. Forgotten with `next_ids`.
     next_codes: HashMap<&'static str, i64>,
     /// The writer's answer for the chunk before, awaited by the next
     /// [`BulkImport::write`] (or [`BulkImport::settle`]): a chunk's statements are
@@ -759,11 +763,10 @@ impl BulkImport {
             }
         }
         let mut next: HashMap<&'static str, i64> = HashMap::new();
-        let sqlite = self.store.dialect() == Dialect::Sqlite;
         for (prefix, k) in &per_prefix {
-            if let Some(n) = self.next_codes.get(prefix).copied().filter(|_| sqlite) {
-                // Known (SQLite: only this import takes codes): count them without
-                // waiting for the answer.
+            if let Some(n) = self.next_codes.get(prefix).copied() {
+                // Known, and only this import takes codes of this prefix now (see
+                // `next_codes`): count them without waiting for the answer.
                 self.sender
                     .send(Cmd::Send(
                         "UPDATE code_counters SET n = n + $1 WHERE prefix = $2 AND year = $3"
@@ -787,9 +790,7 @@ impl BulkImport {
                 .await?;
             let last = rows.first().map(|r| r.int(0)).unwrap_or(*k);
             next.insert(prefix, last - k + 1);
-            if sqlite {
-                self.next_codes.insert(prefix, last + 1);
-            }
+            self.next_codes.insert(prefix, last + 1);
         }
         let ids = self.alloc_ids("persons", create.len()).await?;
         let mut out = Vec::with_capacity(create.len());
