@@ -52,6 +52,9 @@ const MAX_PARAMS: usize = 30_000;
 const MAX_ROWS: usize = 2_000;
 /// External ids per lookup statement.
 const LOOKUP: usize = 500;
+/// Rows created or changed from which an import on PostgreSQL gathers statistics
+/// again at its end ([`BulkImport::analyze`]).
+const ANALYZE_AFTER: u64 = 1_000;
 /// SQLite page cache for the import's connection (KiB, negative as SQLite wants):
 /// index pages of a large import stay in memory. Set back before commit.
 const BULK_CACHE_KIB: i64 = -262_144;
@@ -603,6 +606,11 @@ impl BulkImport {
         self.store.audit_in(&mut self.tx, &e).await?;
         self.tx.commit().await?;
         self.store.reads.invalidate();
+        if self.store.dialect() == Dialect::Postgres
+            && self.counts.created + self.counts.updated >= ANALYZE_AFTER
+        {
+            analyze(&self.store).await;
+        }
         Ok(self.counts)
     }
 
@@ -1546,6 +1554,29 @@ impl Snapshot {
         j.value(&p.sex);
         j.0.push(b'}');
         j.text()
+    }
+}
+
+/// PostgreSQL: gather the planner's statistics of the tables the import wrote,
+/// after its commit. Until autovacuum gets to a freshly loaded table (minutes,
+/// more under load) the planner knows nothing of its rows: at 1,000,000 incidents
+/// record pages then took seconds each (docs/performance.md). The import is
+/// committed whatever happens here, so a failure is only logged.
+async fn analyze(store: &Store) {
+    let mut tables = vec![
+        "incidents",
+        "violations",
+        "perpetrators",
+        "sources",
+        "persons",
+        "person_characteristics",
+        "person_sectors",
+        "versions",
+    ];
+    tables.extend(tally::fills(Dialect::Postgres).iter().map(|(t, _)| *t));
+    let sql = format!("ANALYZE {}", tables.join(", "));
+    if let Err(e) = store.db.query(&sql, &[]).await {
+        tracing::warn!(error = %e, "statistics not gathered after the import");
     }
 }
 

@@ -63,7 +63,8 @@ const POSTGRES: Sql = Sql {
 };
 
 /// `(table, INSERT … SELECT … GROUP BY)` filling each tally from the records.
-fn fills(dialect: Dialect) -> Vec<(&'static str, String)> {
+/// The tally tables, each with the statement that counts it from the records.
+pub(crate) fn fills(dialect: Dialect) -> Vec<(&'static str, String)> {
     let s = match dialect {
         Dialect::Sqlite => &SQLITE,
         Dialect::Postgres => &POSTGRES,

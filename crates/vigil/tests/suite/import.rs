@@ -909,6 +909,29 @@ mod bulk {
         let tallies = crate::stats::tally_cells(&db).await;
         assert!(!tallies.is_empty());
         assert_eq!(tallies, crate::stats::tally_cells(&other).await);
+        if db.postgres_url().is_some() {
+            // The import gathered the planner's statistics of what it loaded
+            // (a table never analysed or vacuumed has -1 tuples in `pg_class`).
+            let rows = db
+                .store
+                .backend()
+                .query(
+                    "SELECT relname::text, reltuples::bigint FROM pg_class WHERE relname IN ('incidents', 'persons', 'versions', 'incident_tally') ORDER BY 1",
+                    &[],
+                )
+                .await
+                .unwrap();
+            let planned: Vec<(String, i64)> = rows.iter().map(|r| (r.text(0), r.int(1))).collect();
+            assert_eq!(planned.len(), 4, "{planned:?}");
+            assert!(
+                planned.iter().all(|(_, n)| *n > 0),
+                "statistics gathered: {planned:?}"
+            );
+            assert!(
+                planned.iter().any(|(t, n)| t == "incidents" && *n == 2_100),
+                "{planned:?}"
+            );
+        }
 
         // A corrected file: some titles and statuses change, the rest stays.
         files.rewrite(|i, row| {
