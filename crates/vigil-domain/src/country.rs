@@ -379,6 +379,7 @@ impl Countries {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::expect_used)]
     use super::*;
 
     fn a2(s: &str) -> Option<String> {

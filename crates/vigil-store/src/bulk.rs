@@ -686,8 +686,10 @@ impl BulkImport {
         let mut hidden: HashSet<String> = HashSet::new();
         let visible = self.store.visible("persons.compartment_id");
         // Into a database that held no persons, the ones not met yet do not exist.
-        let ask = if self.no_persons { 0 } else { wanted.len() };
-        for part in wanted[..ask].chunks(LOOKUP) {
+        if self.no_persons {
+            wanted.clear();
+        }
+        for part in wanted.chunks(LOOKUP) {
             let sql = format!(
                 "SELECT id, external_id, compartment_id, code, legal_name, CASE WHEN {visible} THEN 1 ELSE 0 END FROM persons WHERE external_id IN ({})",
                 placeholders(self.store.dialect(), 1, part.len())
