@@ -53,7 +53,7 @@ const MAX_ROWS: usize = 2_000;
 /// External ids per lookup statement.
 const LOOKUP: usize = 500;
 /// Rows created or changed from which an import on PostgreSQL gathers statistics
-/// again at its end ([`BulkImport::analyze`]).
+/// again at its end ([`analyze`]).
 const ANALYZE_AFTER: u64 = 1_000;
 /// SQLite page cache for the import's connection (KiB, negative as SQLite wants):
 /// index pages of a large import stay in memory. Set back before commit.
@@ -264,8 +264,10 @@ pub struct BulkImport {
     fts_persons: Vec<Val>,
     /// The database held no incidents when the import began: an external id this
     /// import has not created ([`BulkImport::created`]) names no incident, so a
-    /// chunk need not ask. (Another writer taking one meanwhile, on PostgreSQL, is
-    /// refused by the unique index and reported as taken.)
+    /// chunk need not ask. Nobody else writes incidents or persons meanwhile (SQLite's
+    /// write lock; on PostgreSQL setting the tally triggers aside makes other writers
+    /// to those tables wait for the commit), and the unique indexes would refuse a
+    /// duplicate anyway.
     no_incidents: bool,
     /// The same for persons: no persons when the import began, so an external id not
     /// in [`BulkImport::persons`] names none.
