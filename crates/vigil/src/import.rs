@@ -2037,6 +2037,34 @@ mod tests {
         violation_type = { value = "killing" }
     "#;
 
+    /// The bulk import names a refused row counted from the import's first row, of
+    /// the chunk just given or of the one before: both chunks' lines are found,
+    /// earlier ones are gone.
+    #[test]
+    fn the_window_finds_the_lines_of_the_last_two_chunks() {
+        let chunk = |from: u64, n: u64| -> Vec<RowMeta> {
+            (from..from + n)
+                .map(|line| RowMeta {
+                    line,
+                    ..RowMeta::default()
+                })
+                .collect()
+        };
+        let mut w = Window::default();
+        w.push(chunk(2, 3)); // rows 0..3, lines 2..5
+        assert_eq!(w.get(0).map(|m| m.line), Some(2));
+        assert_eq!(w.get(2).map(|m| m.line), Some(4));
+        assert!(w.get(3).is_none());
+        w.push(chunk(10, 2)); // rows 3..5
+        assert_eq!(w.get(1).map(|m| m.line), Some(3), "the chunk before");
+        assert_eq!(w.get(4).map(|m| m.line), Some(11), "the chunk just given");
+        w.push(chunk(20, 4)); // rows 5..9
+        assert!(w.get(2).is_none(), "two chunks back is written");
+        assert_eq!(w.get(3).map(|m| m.line), Some(10));
+        assert_eq!(w.get(8).map(|m| m.line), Some(23));
+        assert!(w.get(9).is_none());
+    }
+
     fn formats(list: &[&str]) -> Vec<DateFormat> {
         list.iter().map(|f| date_format(f).unwrap()).collect()
     }
