@@ -675,22 +675,21 @@ impl BulkImport {
     ) -> Result<(Vec<Vec<Id>>, Vec<NewPerson<'r>>)> {
         // Look up the external ids this import has not met yet, in every compartment:
         // one in a compartment the importer cannot see is taken, as in the per-row path.
+        // Into a database that held no persons, the ones not met yet do not exist.
         let mut wanted: Vec<&str> = Vec::new();
         let mut seen: HashSet<&str> = HashSet::new();
-        for (persons, _) in rows {
-            for p in persons {
-                let ext = p.0.external_id.as_str();
-                if !ext.is_empty() && !self.persons.contains_key(ext) && seen.insert(ext) {
-                    wanted.push(ext);
-                }
+        let unmet = rows
+            .iter()
+            .flat_map(|(persons, _)| persons)
+            .map(|p| p.0.external_id.as_str())
+            .filter(|ext| !self.no_persons && !ext.is_empty() && !self.persons.contains_key(*ext));
+        for ext in unmet {
+            if seen.insert(ext) {
+                wanted.push(ext);
             }
         }
         let mut hidden: HashSet<String> = HashSet::new();
         let visible = self.store.visible("persons.compartment_id");
-        // Into a database that held no persons, the ones not met yet do not exist.
-        if self.no_persons {
-            wanted.clear();
-        }
         for part in wanted.chunks(LOOKUP) {
             let sql = format!(
                 "SELECT id, external_id, compartment_id, code, legal_name, CASE WHEN {visible} THEN 1 ELSE 0 END FROM persons WHERE external_id IN ({})",
