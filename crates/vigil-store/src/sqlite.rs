@@ -7,14 +7,33 @@
 //! hand-off to a blocking thread and one back. A driver with a thread per connection
 //! that sends each row as a message of its own spent about half of a page view's CPU
 //! in thread wake-ups (docs/performance.md, *Page views*).
+//!
+//! **Read snapshots kept across reads.** A SQLite connection drops its whole page
+//! cache when it starts a read transaction and finds that anyone has committed since
+//! its last one; with SQLCipher every page read again is decrypted and its HMAC
+//! checked. Every audited read commits an audit entry, so under load every statement
+//! found a cold cache. A connection therefore keeps the read transaction of its last
+//! `SELECT` open and serves the next `SELECT` from the same snapshot, as long as
+//! - no transaction of this process has committed a change to anything but the audit
+//!   chain since (a generation counter, bumped by every commit that wrote data: a
+//!   change is seen by every read that starts after the commit returned),
+//! - the statement does not read the audit chain (`audit_…` tables are always read
+//!   fresh), and
+//! - the snapshot is younger than [`SNAPSHOT_MAX_AGE`] (which bounds how late a
+//!   change made by another process, such as a `vigil` command run beside the server,
+//!   is seen, and how long a snapshot can hold back a checkpoint of the WAL).
+//!
+//! Anything else ends the snapshot first: a write transaction, a statement that is
+//! not a plain `SELECT`, an error. Idle connections give their snapshots up once they
+//! are older than [`SNAPSHOT_MAX_AGE`], so an idle server holds none.
 
 use async_trait::async_trait;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use zeroize::Zeroizing;
 
@@ -27,6 +46,9 @@ const MAX_CONNECTIONS: usize = 8;
 /// one of a few hundred texts, so each is prepared once per connection.
 const STATEMENT_CACHE: usize = 256;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection's read snapshot is reused for at most this long (see the module
+/// comment).
+const SNAPSHOT_MAX_AGE: Duration = Duration::from_millis(100);
 
 #[derive(Clone)]
 pub struct SqliteBackend {
@@ -46,13 +68,96 @@ struct Pool {
     path: PathBuf,
     /// `"x'…'"`: the raw key as SQLCipher's `PRAGMA key` takes it.
     key: Zeroizing<String>,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<Conn>>,
     permits: Arc<Semaphore>,
     closed: AtomicBool,
+    /// Bumped after every commit of this process that changed data (anything but the
+    /// audit chain): a read snapshot taken before it is not used again.
+    data_generation: AtomicU64,
+}
+
+/// A connection and the read snapshot it holds open, if any.
+struct Conn {
+    conn: Connection,
+    snapshot: Option<Snapshot>,
+}
+
+/// An open read transaction: the data generation when it began, and when.
+#[derive(Clone, Copy)]
+struct Snapshot {
+    generation: u64,
+    since: Instant,
+}
+
+impl Conn {
+    /// End the read snapshot, if one is open.
+    fn end_snapshot(&mut self) -> BResult<()> {
+        if self.snapshot.take().is_some() && !self.conn.is_autocommit() {
+            self.conn.execute_batch("COMMIT").map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    /// A statement run outside a write transaction: a plain `SELECT` from the
+    /// connection's read snapshot (begun here, or kept from an earlier read if it is
+    /// still current); anything else on its own, after ending the snapshot.
+    fn read(&mut self, pool: &Pool, sql: &str, args: &[Val]) -> BResult<Vec<Row>> {
+        let head = sql.trim_start();
+        let select = (starts_with_word(head, "SELECT") || starts_with_word(head, "WITH"))
+            && self.conn.prepare_cached(sql).map_err(db_error)?.readonly();
+        let fresh = !select || sql.contains("audit_");
+        let generation = pool.data_generation.load(Ordering::Acquire);
+        if let Some(snap) = self.snapshot {
+            if !fresh && snap.generation == generation && snap.since.elapsed() < SNAPSHOT_MAX_AGE {
+                return self.read_in_snapshot(sql, args);
+            }
+            self.end_snapshot()?;
+        }
+        if !select {
+            let (rows, _, data) = run(&self.conn, sql, args, true)?;
+            if data {
+                pool.data_generation.fetch_add(1, Ordering::AcqRel);
+            }
+            return Ok(rows);
+        }
+        if fresh {
+            return Ok(run(&self.conn, sql, args, true)?.0);
+        }
+        self.conn.execute_batch("BEGIN").map_err(db_error)?;
+        self.snapshot = Some(Snapshot {
+            generation,
+            since: Instant::now(),
+        });
+        self.read_in_snapshot(sql, args)
+    }
+
+    fn read_in_snapshot(&mut self, sql: &str, args: &[Val]) -> BResult<Vec<Row>> {
+        match run(&self.conn, sql, args, true) {
+            Ok((rows, _, _)) => Ok(rows),
+            Err(e) => {
+                // Whatever went wrong, the next read starts afresh.
+                let _ = self.end_snapshot();
+                if !self.conn.is_autocommit() {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Whether `sql` begins with the keyword `word` (any case).
+fn starts_with_word(sql: &str, word: &str) -> bool {
+    sql.get(..word.len())
+        .is_some_and(|h| h.eq_ignore_ascii_case(word))
+        && sql[word.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
 }
 
 impl Pool {
-    fn open_connection(&self) -> BResult<Connection> {
+    fn open_connection(&self) -> BResult<Conn> {
         let conn = Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -79,17 +184,24 @@ impl Pool {
             other => other,
         })?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(conn)
+        Ok(Conn {
+            conn,
+            snapshot: None,
+        })
     }
 
-    /// A connection back from its user, kept for the next one. A transaction left
-    /// open (a [`Tx`] dropped without commit) is rolled back first; a connection that
-    /// cannot roll back, or comes back to a closed pool, is closed instead.
-    fn give_back(&self, conn: Connection) {
+    /// A connection back from its user, kept for the next one, with its read
+    /// snapshot. A write transaction left open (a [`Tx`] dropped without commit) is
+    /// rolled back first; a connection that cannot roll back, or comes back to a
+    /// closed pool, is closed instead.
+    fn give_back(&self, conn: Conn) {
         if self.closed.load(Ordering::Acquire) {
             return;
         }
-        if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
+        if conn.snapshot.is_none()
+            && !conn.conn.is_autocommit()
+            && conn.conn.execute_batch("ROLLBACK").is_err()
+        {
             return;
         }
         if let Ok(mut idle) = self.idle.lock() {
@@ -100,7 +212,7 @@ impl Pool {
 
 /// A connection lent out, with its place in the pool. Dropped, it goes back.
 struct Lease {
-    conn: Option<Connection>,
+    conn: Option<Conn>,
     pool: Arc<Pool>,
     _permit: OwnedSemaphorePermit,
 }
@@ -122,12 +234,21 @@ impl Lease {
         T: Send + 'static,
         F: FnOnce(&Connection) -> BResult<T> + Send + 'static,
     {
-        let conn = self
+        self.run_mut(move |c| f(&c.conn)).await
+    }
+
+    /// [`Lease::run`] with the connection's snapshot state.
+    async fn run_mut<T, F>(&mut self, f: F) -> BResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> BResult<T> + Send + 'static,
+    {
+        let mut conn = self
             .conn
             .take()
             .ok_or_else(|| BackendError::Db("the connection was lost".into()))?;
         let (conn, out) = tokio::task::spawn_blocking(move || {
-            let out = f(&conn);
+            let out = f(&mut conn);
             (conn, out)
         })
         .await
@@ -146,7 +267,9 @@ impl SqliteBackend {
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
             closed: AtomicBool::new(false),
+            data_generation: AtomicU64::new(0),
         });
+        tokio::spawn(release_idle_snapshots(Arc::downgrade(&pool)));
         let backend = Self { pool };
         // A file that cannot be opened says so; one that opens but cannot be read
         // with this key is a wrong key. Touch the schema so that shows here, not at
@@ -193,6 +316,49 @@ impl SqliteBackend {
     }
 }
 
+/// Every [`SNAPSHOT_MAX_AGE`], end the read snapshots idle connections have held that
+/// long, so that an idle server holds none (a snapshot keeps a checkpoint from
+/// emptying the WAL). Stops when the pool is dropped or closed.
+async fn release_idle_snapshots(pool: Weak<Pool>) {
+    let mut tick = tokio::time::interval(SNAPSHOT_MAX_AGE);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(pool) = pool.upgrade() else { return };
+        if pool.closed.load(Ordering::Acquire) {
+            return;
+        }
+        // Taken out as a lease takes them, each with its permit.
+        let mut stale = Vec::new();
+        while let Ok(permit) = pool.permits.clone().try_acquire_owned() {
+            let conn = pool.idle.lock().ok().and_then(|mut idle| {
+                let at = idle.iter().position(|c| {
+                    c.snapshot
+                        .is_some_and(|s| s.since.elapsed() >= SNAPSHOT_MAX_AGE)
+                })?;
+                Some(idle.swap_remove(at))
+            });
+            match conn {
+                Some(conn) => stale.push((conn, permit)),
+                None => break,
+            }
+        }
+        if stale.is_empty() {
+            continue;
+        }
+        let back = pool.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            for (mut conn, permit) in stale {
+                if conn.end_snapshot().is_ok() {
+                    back.give_back(conn);
+                }
+                drop(permit);
+            }
+        })
+        .await;
+    }
+}
+
 /// An engine error as Vigil's: unique violations by their code, never a bound value.
 fn db_error(e: rusqlite::Error) -> BackendError {
     if let rusqlite::Error::SqliteFailure(f, _) = &e {
@@ -232,11 +398,13 @@ fn decode(v: ValueRef<'_>, column: usize) -> BResult<Val> {
 }
 
 /// Run one statement (prepared once per connection by its text): its rows when
-/// `rows` is set, and the number of rows it changed. Parameters are written `$N` (as
+/// `rows` is set, the number of rows it changed, and whether it may have changed data
+/// (anything but an append to the audit chain: see the module comment). Parameters are written `$N` (as
 /// on PostgreSQL) and bound by that number, so one may appear several times or out
 /// of order; a plain `?` takes the next argument.
-fn run(conn: &Connection, sql: &str, args: &[Val], rows: bool) -> BResult<(Vec<Row>, u64)> {
+fn run(conn: &Connection, sql: &str, args: &[Val], rows: bool) -> BResult<(Vec<Row>, u64, bool)> {
     let mut stmt = conn.prepare_cached(sql).map_err(db_error)?;
+    let data = !stmt.readonly() && !appends_to_audit_chain(sql);
     let mut next = 0;
     for i in 1..=stmt.parameter_count() {
         let at = match stmt.parameter_name(i) {
@@ -273,34 +441,42 @@ fn run(conn: &Connection, sql: &str, args: &[Val], rows: bool) -> BResult<(Vec<R
         }
     }
     drop(cursor);
-    Ok((out, conn.changes()))
+    Ok((out, conn.changes(), data))
+}
+
+/// The statements that write the audit chain and nothing else.
+fn appends_to_audit_chain(sql: &str) -> bool {
+    sql.starts_with("INSERT INTO audit_log ") || sql.starts_with("UPDATE audit_head ")
 }
 
 /// A write transaction on its leased connection. Dropped without commit, the lease
 /// goes back and [`Pool::give_back`] rolls the transaction back first.
 struct SqliteTx {
     lease: Lease,
+    /// Whether a statement of this transaction may have changed data.
+    data: bool,
 }
 
 #[async_trait]
 impl Tx for SqliteTx {
     async fn query(&mut self, sql: &str, args: &[Val]) -> BResult<Vec<Row>> {
         let (sql, args) = (sql.to_owned(), args.to_vec());
-        self.lease
-            .run(move |c| Ok(run(c, &sql, &args, true)?.0))
-            .await
+        let (rows, _, data) = self.lease.run(move |c| run(c, &sql, &args, true)).await?;
+        self.data |= data;
+        Ok(rows)
     }
     async fn execute(&mut self, sql: &str, args: &[Val]) -> BResult<u64> {
         self.execute_owned(sql, args.to_vec()).await
     }
     async fn execute_owned(&mut self, sql: &str, args: Vec<Val>) -> BResult<u64> {
         let sql = sql.to_owned();
-        self.lease
-            .run(move |c| Ok(run(c, &sql, &args, false)?.1))
-            .await
+        let (_, changed, data) = self.lease.run(move |c| run(c, &sql, &args, false)).await?;
+        self.data |= data;
+        Ok(changed)
     }
     async fn script(&mut self, sql: &str) -> BResult<()> {
         let statements: Vec<String> = split_script(sql).into_iter().map(str::to_owned).collect();
+        self.data = true;
         self.lease
             .run(move |c| {
                 for s in &statements {
@@ -311,8 +487,17 @@ impl Tx for SqliteTx {
             .await
     }
     async fn commit(mut self: Box<Self>) -> BResult<()> {
+        let data = self.data;
+        let pool = self.lease.pool.clone();
         self.lease
-            .run(|c| c.execute_batch("COMMIT").map_err(db_error))
+            .run(move |c| {
+                c.execute_batch("COMMIT").map_err(db_error)?;
+                // Before anyone hears of the commit, so every read after it sees it.
+                if data {
+                    pool.data_generation.fetch_add(1, Ordering::AcqRel);
+                }
+                Ok(())
+            })
             .await
     }
 }
@@ -326,15 +511,19 @@ impl Backend for SqliteBackend {
     async fn query(&self, sql: &str, args: &[Val]) -> BResult<Vec<Row>> {
         let mut lease = self.lease().await?;
         let (sql, args) = (sql.to_owned(), args.to_vec());
-        lease.run(move |c| Ok(run(c, &sql, &args, true)?.0)).await
+        let pool = self.pool.clone();
+        lease.run_mut(move |c| c.read(&pool, &sql, &args)).await
     }
 
     async fn begin(&self) -> BResult<Box<dyn Tx>> {
         let mut lease = self.lease().await?;
         lease
-            .run(|c| c.execute_batch("BEGIN IMMEDIATE").map_err(db_error))
+            .run_mut(|c| {
+                c.end_snapshot()?;
+                c.conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error)
+            })
             .await?;
-        Ok(Box::new(SqliteTx { lease }))
+        Ok(Box::new(SqliteTx { lease, data: false }))
     }
 
     async fn migrate(&self) -> BResult<()> {
@@ -357,5 +546,188 @@ impl Backend for SqliteBackend {
             self.pool.permits.close();
             drop(all);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+    use super::*;
+
+    async fn open(dir: &Path) -> SqliteBackend {
+        let db = SqliteBackend::open(&dir.join("t.db"), &[7u8; 32])
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        tx.script(
+            "CREATE TABLE IF NOT EXISTS things (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS audit_log (seq INTEGER PRIMARY KEY, what TEXT NOT NULL)",
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        db
+    }
+
+    async fn count(db: &SqliteBackend, table: &str) -> i64 {
+        db.query(&format!("SELECT count(*) FROM {table}"), &[])
+            .await
+            .unwrap()[0]
+            .int(0)
+    }
+
+    /// Hold `n` connections at once, each with a read snapshot, and give them back.
+    async fn snapshots_on_every_connection(db: &SqliteBackend, n: usize) {
+        let mut leases = Vec::new();
+        for _ in 0..n {
+            let mut lease = db.lease().await.unwrap();
+            let pool = db.pool.clone();
+            lease
+                .run_mut(move |c| c.read(&pool, "SELECT count(*) FROM things", &[]))
+                .await
+                .unwrap();
+            assert!(lease.conn.as_ref().unwrap().snapshot.is_some());
+            leases.push(lease);
+        }
+    }
+
+    fn snapshots(db: &SqliteBackend) -> Vec<Option<u64>> {
+        db.pool
+            .idle
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|c| c.snapshot.map(|s| s.generation))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_committed_change_is_read_on_every_connection_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(dir.path()).await;
+        snapshots_on_every_connection(&db, MAX_CONNECTIONS).await;
+        assert_eq!(snapshots(&db).iter().flatten().count(), MAX_CONNECTIONS);
+        let mut tx = db.begin().await.unwrap();
+        tx.execute("INSERT INTO things (name) VALUES ('one')", &[])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // Whichever connection each read gets, it sees the new row.
+        for _ in 0..MAX_CONNECTIONS * 2 {
+            let reads: Vec<i64> = futures_join(&db, MAX_CONNECTIONS).await;
+            assert!(reads.iter().all(|&n| n == 1), "{reads:?}");
+        }
+        // A write outside a transaction is a change too.
+        db.query("INSERT INTO things (name) VALUES ('two') RETURNING id", &[])
+            .await
+            .unwrap();
+        let reads = futures_join(&db, MAX_CONNECTIONS).await;
+        assert!(reads.iter().all(|&n| n == 2), "{reads:?}");
+    }
+
+    /// `n` reads at once, each holding its connection until all have read.
+    async fn futures_join(db: &SqliteBackend, n: usize) -> Vec<i64> {
+        let barrier = Arc::new(tokio::sync::Barrier::new(n));
+        let mut tasks = Vec::new();
+        for _ in 0..n {
+            let (db, barrier) = (db.clone(), barrier.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut lease = db.lease().await.unwrap();
+                let pool = db.pool.clone();
+                let rows = lease
+                    .run_mut(move |c| c.read(&pool, "SELECT count(*) FROM things", &[]))
+                    .await
+                    .unwrap();
+                barrier.wait().await;
+                rows[0].int(0)
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn an_audit_append_keeps_snapshots_but_the_chain_is_read_fresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(dir.path()).await;
+        snapshots_on_every_connection(&db, 3).await;
+        assert_eq!(snapshots(&db).iter().flatten().count(), 3);
+        let generation = db.pool.data_generation.load(Ordering::Acquire);
+        let mut tx = db.begin().await.unwrap();
+        tx.execute("INSERT INTO audit_log (what) VALUES ('read 1')", &[])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // The other connections' snapshots are still current (their caches kept)…
+        assert_eq!(db.pool.data_generation.load(Ordering::Acquire), generation);
+        assert_eq!(snapshots(&db).iter().flatten().count(), 2);
+        // …and the chain itself is read as it is now, on any connection.
+        for _ in 0..6 {
+            assert_eq!(count(&db, "audit_log").await, 1);
+        }
+        // Any other write in the same transaction makes it a change of data.
+        let mut tx = db.begin().await.unwrap();
+        tx.execute("INSERT INTO audit_log (what) VALUES ('made one')", &[])
+            .await
+            .unwrap();
+        tx.execute("INSERT INTO things (name) VALUES ('one')", &[])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            db.pool.data_generation.load(Ordering::Acquire),
+            generation + 1
+        );
+    }
+
+    #[tokio::test]
+    async fn another_process_change_is_seen_once_snapshots_age_and_idle_ones_are_given_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(dir.path()).await;
+        let other = SqliteBackend::open(&dir.path().join("t.db"), &[7u8; 32])
+            .await
+            .unwrap();
+        snapshots_on_every_connection(&db, 2).await;
+        let mut tx = other.begin().await.unwrap();
+        tx.execute("INSERT INTO things (name) VALUES ('elsewhere')", &[])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        tokio::time::sleep(SNAPSHOT_MAX_AGE * 3).await;
+        // The idle snapshots were given up…
+        assert!(
+            snapshots(&db).iter().all(Option::is_none),
+            "{:?}",
+            snapshots(&db)
+        );
+        // …so a checkpoint can empty the WAL, and every read sees the change.
+        let rows = other
+            .query("PRAGMA wal_checkpoint(TRUNCATE)", &[])
+            .await
+            .unwrap();
+        assert_eq!(rows[0].int(0), 0, "the checkpoint was blocked");
+        assert_eq!(futures_join(&db, 2).await, vec![1, 1]);
+    }
+
+    #[test]
+    fn statements_are_told_by_their_first_word() {
+        assert!(starts_with_word("SELECT 1", "SELECT"));
+        assert!(starts_with_word("select\n1", "SELECT"));
+        assert!(starts_with_word(
+            "WITH x AS (SELECT 1) SELECT * FROM x",
+            "WITH"
+        ));
+        assert!(!starts_with_word("SELECTED", "SELECT"));
+        assert!(!starts_with_word("SEL", "SELECT"));
+        assert!(appends_to_audit_chain(
+            "INSERT INTO audit_log (seq) VALUES (1)"
+        ));
+        assert!(!appends_to_audit_chain(
+            "INSERT INTO audit_logins (x) VALUES (1)"
+        ));
     }
 }
