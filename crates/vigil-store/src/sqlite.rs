@@ -399,9 +399,9 @@ fn decode(v: ValueRef<'_>, column: usize) -> BResult<Val> {
 
 /// Run one statement (prepared once per connection by its text): its rows when
 /// `rows` is set, the number of rows it changed, and whether it may have changed data
-/// (anything but an append to the audit chain: see the module comment). Parameters are written `$N` (as
-/// on PostgreSQL) and bound by that number, so one may appear several times or out
-/// of order; a plain `?` takes the next argument.
+/// (anything but an append to the audit chain: see the module comment). Parameters
+/// are written `$N` (as on PostgreSQL) and bound by that number, so one may appear
+/// several times or out of order; a plain `?` takes the next argument.
 fn run(conn: &Connection, sql: &str, args: &[Val], rows: bool) -> BResult<(Vec<Row>, u64, bool)> {
     let mut stmt = conn.prepare_cached(sql).map_err(db_error)?;
     let data = !stmt.readonly() && !appends_to_audit_chain(sql);
@@ -608,11 +608,17 @@ mod tests {
         let db = open(dir.path()).await;
         snapshots_on_every_connection(&db, MAX_CONNECTIONS).await;
         assert_eq!(snapshots(&db).iter().flatten().count(), MAX_CONNECTIONS);
+        let generation = db.pool.data_generation.load(Ordering::Acquire);
         let mut tx = db.begin().await.unwrap();
         tx.execute("INSERT INTO things (name) VALUES ('one')", &[])
             .await
             .unwrap();
         tx.commit().await.unwrap();
+        // Every snapshot taken before is out of date at once, whatever its age.
+        assert_eq!(
+            db.pool.data_generation.load(Ordering::Acquire),
+            generation + 1
+        );
         // Whichever connection each read gets, it sees the new row.
         for _ in 0..MAX_CONNECTIONS * 2 {
             let reads: Vec<i64> = futures_join(&db, MAX_CONNECTIONS).await;
@@ -622,6 +628,10 @@ mod tests {
         db.query("INSERT INTO things (name) VALUES ('two') RETURNING id", &[])
             .await
             .unwrap();
+        assert_eq!(
+            db.pool.data_generation.load(Ordering::Acquire),
+            generation + 2
+        );
         let reads = futures_join(&db, MAX_CONNECTIONS).await;
         assert!(reads.iter().all(|&n| n == 2), "{reads:?}");
     }
